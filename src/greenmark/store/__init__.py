@@ -1,0 +1,55 @@
+"""The key store: tenants, versioned watermark keys encrypted at rest, and hashed API keys.
+
+SQLite under ``GREENMARK_HOME`` by default, any SQLite or PostgreSQL database by
+``GREENMARK_DB_URL``; see ``greenmark.store.settings`` for the environment variables and
+``greenmark.store.migrations`` for schema versions.
+
+>>> import tempfile
+>>> from greenmark.store import KeyStore
+>>> from greenmark.watermark.spec import WatermarkSpec
+>>> with KeyStore.open(home=tempfile.mkdtemp()) as store:
+...     stored = store.create_key("news", spec=WatermarkSpec(vocab_size=1000))
+...     [metadata.key_id for _, _, metadata in store.keys_for_detection()] == [stored.key_id]
+True
+"""
+
+from greenmark.store.api_keys import API_SCOPES, DEFAULT_SCOPES, ApiKeyInfo, CreatedApiKey
+from greenmark.store.errors import (
+    AuthenticationError,
+    DuplicateKeyError,
+    InvalidArgumentError,
+    KeyIntegrityError,
+    MasterKeyError,
+    SchemaVersionError,
+    StoreError,
+    StoreUnavailableError,
+    UnknownApiKeyError,
+    UnknownKeyError,
+)
+from greenmark.store.models import KeyStatus
+from greenmark.store.settings import StoreSettings
+from greenmark.store.store import DEFAULT_TENANT, KeyStore
+from greenmark.store.stored_key import DetectionKey, StoredKey
+
+__all__ = [
+    "API_SCOPES",
+    "DEFAULT_SCOPES",
+    "DEFAULT_TENANT",
+    "ApiKeyInfo",
+    "AuthenticationError",
+    "CreatedApiKey",
+    "DetectionKey",
+    "DuplicateKeyError",
+    "InvalidArgumentError",
+    "KeyIntegrityError",
+    "KeyStatus",
+    "KeyStore",
+    "MasterKeyError",
+    "SchemaVersionError",
+    "StoreError",
+    "StoreSettings",
+    "StoreUnavailableError",
+    "StoredKey",
+    "UnknownApiKeyError",
+    "UnknownKeyError",
+]

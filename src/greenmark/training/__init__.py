@@ -1,0 +1,1 @@
+"""Training of the embedded default model (``python -m greenmark.training --help``)."""
