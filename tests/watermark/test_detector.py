@@ -127,7 +127,9 @@ def test_detect_many_equals_detect_one_by_one():
     keys = [WatermarkKey(rng.bytes(32)) for _ in range(3)]
     documents = [sample_tokens(rng, SPEC, keys[i % 3], int(rng.integers(20, 300))) for i in range(12)]
     detector = Detector(SPEC, keys)
-    assert detector.detect_tokens_many(documents, spans=True) == [detector.detect_tokens(d, spans=True) for d in documents]
+    assert detector.detect_tokens_many(documents, spans=True) == [
+        detector.detect_tokens(d, spans=True) for d in documents
+    ]
 
 
 def test_bad_inputs_raise_specific_errors():

@@ -14,12 +14,13 @@ import argparse
 import copy
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import DeepseekV3ForCausalLM
+from transformers import AutoTokenizer, DeepseekV3ForCausalLM
 
 from greenmark.corpus import book_paths
 from greenmark.training.data import encode_books, held_out_books, read_book
@@ -40,7 +41,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--warmup-steps", type=int, default=100)
-    parser.add_argument("--balance-rate", type=float, default=1e-3, help="expert bias update per step")
+    parser.add_argument("--balance-rate", type=float, default=1e-2, help="expert bias update per step")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue from the model and tokenizer in --out (fresh optimiser)"
+    )
     parser.add_argument("--validation-books", type=int, default=4)
     parser.add_argument("--validation-batches", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
@@ -99,10 +103,11 @@ but meandering 19th-century English. It is not an assistant and knows no facts w
 | expert load, max / mean per MoE layer | {loads} |
 | weights | bf16 safetensors |
 
-Load balancing: DeepSeek-V3's auxiliary-loss-free bias update (rate {m["balance_rate"]} per step);
+Load balancing: DeepSeek-V3's auxiliary-loss-free bias update (rate {m["balance_rate"]} per step
+{"after resuming at step " + str(m["resumed_at_step"]) if m["resumed_at_step"] else ""});
 the load figures above are measured on the validation batches after training.
-Reproduce: `python -m greenmark.training --minutes {m["budget_minutes"]:g} --seed {m["seed"]}` (wall-clock
-budget, so the exact step count depends on the machine).
+Made by: {" then ".join(f"`{command}`" for command in m["commands"])} (wall-clock budgets, so the
+exact step count depends on the machine and its load).
 """
 
 
@@ -119,7 +124,11 @@ def main(argv=None) -> None:
         flush=True,
     )
 
-    tokenizer = train_tokenizer(train_texts, vocab_size=args.vocab_size)
+    previous = json.loads((args.out / "training_metrics.json").read_text()) if args.resume else None
+    if previous:
+        tokenizer = AutoTokenizer.from_pretrained(args.out)
+    else:
+        tokenizer = train_tokenizer(train_texts, vocab_size=args.vocab_size)
     eos_id = tokenizer.eos_token_id
     train_tokens = encode_books(tokenizer, train_texts, eos_id)
     validation_tokens = encode_books(tokenizer, validation_texts, eos_id)
@@ -128,38 +137,52 @@ def main(argv=None) -> None:
         flush=True,
     )
 
-    config = default_model_config(len(tokenizer), tokenizer.pad_token_id, eos_id)
-    model = DeepseekV3ForCausalLM(config)
+    if previous:
+        model = DeepseekV3ForCausalLM.from_pretrained(args.out, dtype=torch.float32)
+    else:
+        model = DeepseekV3ForCausalLM(default_model_config(len(tokenizer), tokenizer.pad_token_id, eos_id))
     model.train()
     total_params, active_params = count_parameters(model)
     print(f"parameters: total {total_params:,}, active {active_params:,}", flush=True)
 
-    generator = torch.Generator().manual_seed(args.seed)
     window = args.sequence_length
+    validation_generator = torch.Generator().manual_seed(args.seed)
     validation_batches = [
-        random_windows(validation_tokens, args.batch_size, window, generator) for _ in range(args.validation_batches)
+        random_windows(validation_tokens, args.batch_size, window, validation_generator)
+        for _ in range(args.validation_batches)
     ]
+    # a resumed run draws new training windows, not the first run's again
+    generator = torch.Generator().manual_seed(args.seed + (previous or {}).get("steps", 0))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, betas=(0.9, 0.95), weight_decay=0.1)
     balancer = ExpertLoadBalancer(model, update_rate=args.balance_rate)
+
+    # a resumed run adds to what the earlier run actually trained (it may have been stopped early)
+    earlier = previous or {"steps": 0, "tokens_seen": 0, "minutes": 0.0}
 
     def metrics(step: int, elapsed: float) -> dict:
         balancer.counts.zero_()
         loss = validation_loss(model, validation_batches)
         loads = balancer.max_over_mean_load()
         balancer.counts.zero_()
-        tokens_seen = step * args.batch_size * window
+        tokens_seen = earlier["tokens_seen"] + step * args.batch_size * window
+        minutes = earlier["minutes"] + elapsed / 60
         return {
             "vocab_size": len(tokenizer),
             "parameters_total": total_params,
             "parameters_active": active_params,
-            "steps": step,
+            "steps": earlier["steps"] + step,
             "batch_size": args.batch_size,
             "sequence_length": window,
             "tokens_seen": tokens_seen,
-            "minutes": elapsed / 60,
-            "budget_minutes": args.minutes,
+            "minutes": minutes,
+            "budget_minutes": earlier["minutes"] + args.minutes,
+            "resumed_at_step": earlier["steps"] or None,
+            "commands": [
+                *earlier.get("commands", []),
+                "python -m greenmark.training " + " ".join(argv or sys.argv[1:]),
+            ],
             "threads": args.threads,
-            "tokens_per_second": tokens_seen / max(elapsed, 1e-9),
+            "tokens_per_second": tokens_seen / max(minutes * 60, 1e-9),
             "validation_loss": loss,
             "validation_perplexity": math.exp(loss),
             "validation_books": validation_names,

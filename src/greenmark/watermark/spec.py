@@ -27,6 +27,7 @@ import numpy as np
 from greenmark.watermark import prf
 from greenmark.watermark.errors import InvalidSpecError, InvalidTokensError
 from greenmark.watermark.key import WatermarkKey
+from greenmark.watermark.tokenizer import TextTokenizer
 
 SCHEME_VERSION = "gm1"
 SCHEMES = ("lefthash", "selfhash")
@@ -66,6 +67,20 @@ class WatermarkSpec:
             raise InvalidSpecError("gamma (the green share) must lie strictly between 0 and 1")
         if not isinstance(self.delta, (int, float)) or not 0 <= self.delta <= 100:
             raise InvalidSpecError("delta (the green logit bias) must lie in [0, 100]")
+
+    @classmethod
+    def for_tokenizer(cls, tokenizer, vocab_size: int | None = None, **parameters) -> WatermarkSpec:
+        """A spec pinned to ``tokenizer`` (any form ``TextTokenizer.wrap`` takes).
+
+        ``vocab_size`` defaults to the tokenizer's size; pass the model's logits width when it
+        is larger (OPT: 50,265 tokens, 50,272 logits).
+
+        >>> from greenmark.watermark import default_tokenizer
+        >>> WatermarkSpec.for_tokenizer(default_tokenizer(), gamma=0.25).vocab_size
+        8192
+        """
+        wrapped = TextTokenizer.wrap(tokenizer)
+        return cls(vocab_size=vocab_size or wrapped.vocab_size, tokenizer_fingerprint=wrapped.fingerprint, **parameters)
 
     @property
     def preceding_tokens(self) -> int:

@@ -1,0 +1,173 @@
+"""Load test of the detection API on loopback: req/s and p50/p99 latency, single texts and batches.
+
+Starts ``greenmark serve`` (the ``serve`` command, ``--workers 2`` by default) on 127.0.0.1
+with a temporary key store, one watermark key and one API key, rate limiting off; then, for
+each scenario (one 200-token text per request, or 16 per request) and concurrency (8, 32),
+sends requests for ``--seconds`` or ``--max-requests``, whichever ends first, and counts
+failures (transport errors and non-200 answers). The load generator shares the machine's cores
+with the server: figures are a floor for the server alone.
+
+    python benchmarks/api_load.py --seconds 5
+    python benchmarks/api_load.py --url http://127.0.0.1:8000 --api-key gmak_...   # an already running server
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import urlsplit
+
+import httpx
+import numpy as np
+
+from greenmark.store import KeyStore
+from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
+
+SERVE_COMMAND = [sys.executable, "-c", "from greenmark.cli.serve import serve; serve()"]
+TEXT_TOKENS = 200
+BATCH_SIZE = 16
+
+
+def watermarked_texts(key: WatermarkKey, spec: WatermarkSpec, count: int) -> list[str]:
+    """``count`` 200-token texts whose tokens are all green after the previous one."""
+    rng = np.random.default_rng(0)
+    texts = []
+    for _ in range(count):
+        ids = [int(rng.integers(spec.vocab_size))]
+        while len(ids) < TEXT_TOKENS:
+            ids.append(int(rng.choice(np.flatnonzero(spec.green_list(key, ids[-1:])))))
+        texts.append(default_tokenizer().decode(ids))
+    return texts
+
+
+def start_server(home: str, workers: int) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "GREENMARK_HOME": home, "GREENMARK_API_RATE_LIMIT_PER_SECOND": "0"}
+    env["GREENMARK_API_LOG_LEVEL"] = "WARNING"  # one access-log line per request would cost CPU here
+    command = [*SERVE_COMMAND, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("the server did not become ready")
+
+
+async def run_scenario(url: str, api_key: str, bodies: list[dict], concurrency: int, seconds: float, budget: int):
+    """Latencies (s) of successful requests and the failure count."""
+    latencies: list[float] = []
+    failures = 0
+    sent = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    headers = {"Authorization": f"Bearer {api_key}"}
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60, headers=headers) as client:
+
+        async def user() -> None:
+            nonlocal failures, sent
+            while sent < budget and time.perf_counter() < deadline:
+                body = bodies[sent % len(bodies)]
+                sent += 1
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/v1/detect", json=body)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return latencies, failures, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="an already running server on loopback (default: start one)")
+    parser.add_argument("--api-key", help="API key for --url (its tenant needs a key of the default tokenizer)")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes when starting one")
+    parser.add_argument("--seconds", type=float, default=5.0, help="longest run of one scenario")
+    parser.add_argument("--max-requests", type=int, default=5000, help="most requests of one scenario")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args()
+    if args.url and urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("this benchmark only runs against loopback")
+    if args.url and not args.api_key:
+        raise SystemExit("--url needs --api-key")
+
+    server = None
+    with tempfile.TemporaryDirectory() as home:
+        spec = WatermarkSpec.for_tokenizer(default_tokenizer())
+        with KeyStore.open(home=home) as store:
+            store.create_key("bench", spec=spec, tenant="bench")
+            api_key = args.api_key or store.create_api_key("bench", scopes=["detect"]).api_key
+            key = store.keys_for_detection("bench")[0].key
+        texts = watermarked_texts(key, spec, 64)
+        if args.url:
+            url = args.url
+        else:
+            server, url = start_server(home, args.workers)
+        try:
+            scenarios = {
+                "single": [{"inputs": [{"id": "0", "text": text}]} for text in texts],
+                f"batch{BATCH_SIZE}": [
+                    {"inputs": [{"id": str(i), "text": texts[(j + i) % len(texts)]} for i in range(BATCH_SIZE)]}
+                    for j in range(len(texts))
+                ],
+            }
+            rows = []
+            for name, bodies in scenarios.items():
+                for concurrency in args.concurrency:
+                    latencies, failures, elapsed = asyncio.run(
+                        run_scenario(url, api_key, bodies, concurrency, args.seconds, args.max_requests)
+                    )
+                    texts_per_request = len(bodies[0]["inputs"])
+                    rows.append(
+                        {
+                            "scenario": name,
+                            "concurrency": concurrency,
+                            "requests": len(latencies) + failures,
+                            "failures": failures,
+                            "requests_per_s": round(len(latencies) / elapsed, 1),
+                            "texts_per_s": round(len(latencies) * texts_per_request / elapsed, 1),
+                            "p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 1) if latencies else None,
+                            "p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 1) if latencies else None,
+                        }
+                    )
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    header = ("scenario", "conc", "requests", "failed", "req/s", "texts/s", "p50 ms", "p99 ms")
+    print(f"{header[0]:<10}" + "".join(f"{title:>9}" for title in header[1:]))
+    for row in rows:
+        print(
+            f"{row['scenario']:<10}{row['concurrency']:>6}{row['requests']:>10}{row['failures']:>8}"
+            f"{row['requests_per_s']:>9}{row['texts_per_s']:>9}{row['p50_ms']!s:>9}{row['p99_ms']!s:>9}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""What the commands share: the input-error exception, reading text inputs, atomic writes, output helpers.
+
+>>> document = Document.from_bytes("note.txt", "Hello".encode())
+>>> document.name, document.text
+('note.txt', 'Hello')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from greenmark.store import DEFAULT_TENANT
+
+BINARY_SNIFF_BYTES = 8192
+PIPE_WIDTH = 200
+
+
+class InputError(click.ClickException):
+    """A bad input or an unusable key store: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Document:
+    """One text to work on, and the name to report it under."""
+
+    name: str
+    text: str
+
+    @classmethod
+    def from_bytes(cls, name: str, data: bytes) -> Document:
+        """Decode UTF-8 (dropping a byte-order mark); binary, undecodable or empty data is an ``InputError``."""
+        if is_binary(data):
+            raise InputError(f"{name} is a binary file, not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError(f"{name} is not UTF-8 text (invalid byte at offset {error.start})") from None
+        if not text.strip():
+            raise InputError(f"{name} is empty")
+        return cls(name, text)
+
+    @classmethod
+    def from_path(cls, path: Path) -> Document:
+        """Read a file, or standard input for ``-``."""
+        if str(path) == "-":
+            return cls.from_bytes("<stdin>", sys.stdin.buffer.read())
+        try:
+            return cls.from_bytes(str(path), path.read_bytes())
+        except IsADirectoryError:
+            raise InputError(f"{path} is a directory") from None
+        except OSError as error:
+            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def is_binary(data: bytes) -> bool:
+    """Binary by the usual heuristic (git, grep): a NUL byte near the start.
+
+    >>> is_binary(b"text"), is_binary(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00")
+    (False, True)
+    """
+    return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` (mode 0600), then rename it over ``path``.
+
+    A crash leaves either the old file or the complete new one, never half of it.
+    """
+    directory = path.resolve().parent
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def echo_json(value) -> None:
+    """Print ``value`` as indented JSON on stdout."""
+    click.echo(json.dumps(value, indent=2))
+
+
+def stdout_console() -> Console:
+    """A console on the current stdout (so CliRunner captures it), wide when stdout is not a terminal."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=PIPE_WIDTH)
+
+
+def new_table(*headers: str, caption: str | None = None) -> Table:
+    """A rich table whose cells fold rather than cut long values (key ids must stay copyable)."""
+    table = Table(caption=caption)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
+def stderr_console() -> Console:
+    """A console on the current stderr for notes and progress."""
+    return Console(stderr=True, highlight=False)
+
+
+def progress_bar(total: int, quiet: bool) -> Progress:
+    """A transient progress bar on stderr, shown for more than one item on a terminal unless ``quiet``."""
+    console = stderr_console()
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=quiet or total < 2 or not console.is_terminal,
+    )
+
+
+def note(message: str, quiet: bool = False) -> None:
+    """A one-line note on stderr, unless ``quiet``."""
+    if not quiet:
+        click.echo(message, err=True)
+
+
+def tenant_option(help_text: str, default: str | None = DEFAULT_TENANT):
+    """``--tenant`` with its help; ``default=None`` means every tenant."""
+    return click.option("--tenant", default=default, show_default=default is not None, help=help_text)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")

@@ -1,0 +1,98 @@
+"""Watermarked generation for ``POST /v1/generate``: the embedded model, loaded once, run one request at a time.
+
+The model loads in the background at start-up (``/readyz`` answers 503 until it is there);
+generation is slow CPU/GPU work, so it runs on one dedicated thread (torch's sampling seed is
+process-global) behind a bounded queue. Each tenant key gets its own ``WatermarkedGenerator``
+over the shared model. Importing this module does not import torch; ``GenerationService`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from greenmark.detector_api.problems import ProblemError
+from greenmark.store import KeyStatus, KeyStore, StoredKey
+from greenmark.watermark import TextTokenizer, WatermarkKey, WatermarkSpec
+
+RETRY_LATER = {"Retry-After": "5"}
+logger = logging.getLogger("greenmark.detector_api.generation")
+
+
+def _log_load(loading: Future) -> None:
+    if loading.cancelled() or loading.exception() is not None:
+        logger.error(
+            "the generation model failed to load", exc_info=None if loading.cancelled() else loading.exception()
+        )
+    else:
+        logger.info("the generation model is loaded")
+
+
+class GenerationService:
+    """The default model (loading in the background) and a bounded queue of generation jobs."""
+
+    def __init__(self, max_pending: int):
+        from greenmark.generator import load_default_model  # torch only when generation is enabled
+
+        self.max_pending = max_pending
+        self._pending = 0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="greenmark-generate")
+        self._model = self._executor.submit(load_default_model)
+        self._model.add_done_callback(_log_load)
+        self._generators: dict[str, object] = {}
+
+    @property
+    def ready(self) -> bool:
+        """Whether the model has loaded."""
+        return self._model.done() and self._model.exception() is None
+
+    def close(self) -> None:
+        """Stop taking jobs; queued ones are cancelled."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def fits(self, spec: WatermarkSpec) -> bool:
+        """Whether keys of ``spec`` can watermark this model's output (same tokenizer and logits width)."""
+        from greenmark.generator.generator import logits_width
+
+        model, tokenizer = self._model.result()
+        return spec.tokenizer_fingerprint == TextTokenizer.wrap(
+            tokenizer
+        ).fingerprint and spec.vocab_size == logits_width(model)
+
+    def choose_key(self, store: KeyStore, tenant: str, name: str | None) -> tuple[WatermarkKey, StoredKey]:
+        """The tenant's active key (named ``name``, else the first by name) that fits the model, and its secret.
+
+        503 until the model has loaded; 409 when no key fits.
+        """
+        if not self.ready:
+            raise ProblemError(503, "the model is not loaded (still loading, or failed: see the logs)", RETRY_LATER)
+        candidates = [
+            stored
+            for stored in store.list_keys(tenant, include_retired=False)
+            if stored.status is KeyStatus.ACTIVE and (name is None or stored.name == name) and self.fits(stored.spec)
+        ]
+        if not candidates:
+            wanted = f"named {name!r} " if name else ""
+            raise ProblemError(409, f"no active watermark key {wanted}fits the loaded model's tokenizer and vocabulary")
+        return store.load_key(candidates[0].key_id, tenant), candidates[0]
+
+    async def generate(self, key: WatermarkKey, spec: WatermarkSpec, prompts: list[str], **sampling) -> list:
+        """Run ``WatermarkedGenerator.generate`` on the generation thread; 503 when the queue is full."""
+        if self._pending >= self.max_pending:
+            raise ProblemError(503, "too many generation requests are queued", RETRY_LATER)
+        self._pending += 1
+        try:
+            job = self._executor.submit(self._generate, key, spec, prompts, sampling)
+            return await asyncio.wrap_future(job)
+        finally:
+            self._pending -= 1
+
+    def _generate(self, key: WatermarkKey, spec: WatermarkSpec, prompts: list[str], sampling: dict) -> list:
+        from greenmark.generator import WatermarkedGenerator
+
+        generator = self._generators.get(key.key_id)
+        if generator is None:
+            model, tokenizer = self._model.result()
+            generator = self._generators[key.key_id] = WatermarkedGenerator(model, tokenizer, key, spec)
+        return generator.generate(prompts, **sampling)

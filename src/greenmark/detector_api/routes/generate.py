@@ -1,0 +1,48 @@
+"""``POST /v1/generate``: watermarked continuations from the loaded model with the tenant's active key."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
+
+from greenmark.detector_api.deps import Caller, State, enforce_limits, require_json, require_scope
+from greenmark.detector_api.problems import ProblemError, problem_responses
+from greenmark.detector_api.schemas import GenerateOutput, GenerateRequest, GenerateResponse
+
+router = APIRouter(prefix="/v1", tags=["generation"])
+
+
+@router.post(
+    "/generate",
+    dependencies=[Depends(require_scope("generate")), Depends(require_json)],
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
+)
+async def generate(body: GenerateRequest, caller: Caller, state: State) -> GenerateResponse:
+    """Continue each prompt, watermarked with the tenant's active key that fits the model.
+
+    Answers 404 when this server does not load a model (``GREENMARK_API_GENERATE``) and 503
+    while it is loading or busy.
+    """
+    settings = state.settings
+    if state.generation is None:
+        raise ProblemError(404, "generation is not enabled on this server")
+    enforce_limits(body.prompts, settings.generate_max_prompts, settings.generate_max_prompt_chars, "prompt")
+    if body.max_new_tokens > settings.generate_max_new_tokens:
+        raise ProblemError(422, f"max_new_tokens is capped at {settings.generate_max_new_tokens} on this server")
+    key, stored = await run_in_threadpool(state.generation.choose_key, state.store, caller.tenant, body.key_name)
+    outputs = await state.generation.generate(
+        key,
+        stored.spec,
+        body.prompts,
+        max_new_tokens=body.max_new_tokens,
+        temperature=body.temperature,
+        top_k=body.top_k,
+        top_p=body.top_p,
+        seed=body.seed,
+    )
+    return GenerateResponse(
+        key_id=stored.key_id,
+        outputs=[
+            GenerateOutput(text=out.text, num_new_tokens=len(out.token_ids) - out.prompt_length) for out in outputs
+        ],
+    )

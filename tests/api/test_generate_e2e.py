@@ -1,0 +1,46 @@
+"""End to end with the real generator: /v1/generate output is detected with the generating key's id."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.api.conftest import ServerProcess, bearer
+
+pytest.importorskip("torch")
+pytest.importorskip("greenmark.generator")
+
+
+@pytest.fixture(scope="module")
+def generating_server(tenants, tmp_path_factory):
+    settings = {"GREENMARK_API_GENERATE": "true", "GREENMARK_API_RATE_LIMIT_PER_SECOND": "0"}
+    process = ServerProcess(tenants.home, tmp_path_factory.mktemp("logs") / "generate.log", settings, 300)
+    yield process
+    process.stop()
+
+
+@pytest.mark.slow
+def test_generated_text_is_detected_with_the_generating_key(generating_server, tenants):
+    with httpx.Client(base_url=generating_server.url, timeout=300) as http:
+        generated = http.post(
+            "/v1/generate",
+            json={"prompts": ["It was a dark and stormy night"], "max_new_tokens": 120, "seed": 0},
+            headers=bearer(tenants.acme_token),
+        )
+        assert generated.status_code == 200, generated.text
+        assert generated.json()["key_id"] == tenants.acme_key.key_id
+        text = generated.json()["outputs"][0]["text"]
+        detected = http.post(
+            "/v1/detect", json={"inputs": [{"id": "g", "text": text}]}, headers=bearer(tenants.acme_token)
+        )
+    result = detected.json()["results"][0]
+    assert result["decision"] == "watermarked" and result["key_id"] == tenants.acme_key.key_id
+
+
+@pytest.mark.slow
+def test_generation_over_the_servers_caps_is_refused(generating_server, tenants):
+    headers = bearer(tenants.acme_token)
+    with httpx.Client(base_url=generating_server.url, timeout=30) as http:
+        too_long = http.post("/v1/generate", json={"prompts": ["Once"], "max_new_tokens": 10_000}, headers=headers)
+        too_many = http.post("/v1/generate", json={"prompts": ["Once"] * 5}, headers=headers)
+    assert too_long.status_code == 422 and too_many.status_code == 413
