@@ -111,3 +111,10 @@ def test_the_default_output_is_a_table(greenmark, create_key):
     assert result.exit_code == 1
     assert "watermarked" in result.stdout and f"news v1 ({created['key_id']})" in result.stdout
     assert greenmark("detect", "--quiet", "--text", watermarked_text(created["key_id"])).stdout == ""
+
+
+def test_exit_zero_keeps_the_verdict_but_exits_0(greenmark, create_key):
+    created = create_key("news")
+    status, report = detect_json(greenmark, "--exit-zero", "--text", watermarked_text(created["key_id"]))
+    assert status == 0
+    assert report["results"][0]["decision"] == "watermarked"

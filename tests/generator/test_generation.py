@@ -85,11 +85,11 @@ def test_every_routed_expert_receives_tokens(generator):
         if hasattr(module, "e_score_correction_bias"):
             layer_counts = torch.zeros(module.e_score_correction_bias.numel())
             counts.append(layer_counts)
-            hooks.append(
-                module.register_forward_hook(
-                    lambda _m, _i, out, c=layer_counts: c.add_(torch.bincount(out[2].flatten(), minlength=len(c)))
-                )
-            )
+
+            def count(_module, _inputs, outputs, layer_counts=layer_counts):
+                layer_counts.add_(torch.bincount(outputs[2].flatten(), minlength=len(layer_counts)))
+
+            hooks.append(module.register_forward_hook(count))
     try:
         generator.generate(PROMPTS[:4], max_new_tokens=50, seed=3)
     finally:

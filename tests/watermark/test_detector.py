@@ -153,3 +153,10 @@ def test_result_serialises_to_plain_fields():
     result = Detector(SPEC, [WatermarkKey.generate()]).detect_tokens(list(range(50)))
     fields = result.to_dict()
     assert set(fields) >= {"decision", "p_value", "z_score", "num_scored_tokens", "key_id", "num_hypotheses", "spans"}
+
+
+def test_documents_with_nothing_to_score_are_insufficient_evidence():
+    detector = Detector(SPEC, [WatermarkKey.generate()])
+    results = detector.detect_tokens_many([[], [5], [5, 6]], spans=True)
+    assert [r.num_scored_tokens for r in results] == [0, 0, 1]
+    assert all(r.decision == "insufficient_evidence" and r.p_value == 1.0 for r in results)

@@ -12,21 +12,24 @@ from greenmark import __version__
 from greenmark.cli.common import (
     Document,
     InputError,
+    echo_json,
     is_binary,
+    keys_to_test,
     new_table,
     note,
     progress_bar,
     quiet_option,
     stdout_console,
+    tenant_option,
 )
-from greenmark.store import DEFAULT_TENANT, KeyStore, StoredKey
+from greenmark.store import StoredKey
 from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, TextTokenizer, default_tokenizer
 from greenmark.watermark.keyring import Keyring
 
 BATCH_SIZE = 32
 EXIT_STATUS = """\b
 Exit status:
-  0  no watermark found in any input
+  0  no watermark found in any input (or --exit-zero)
   1  a watermark found in at least one input
   2  usage or input error (unreadable, binary or empty input; unknown tenant key; key store error)
 """
@@ -48,7 +51,7 @@ Exit status:
     is_flag=True,
     help="Also locate watermarked stretches pasted into longer text (more tests to correct for).",
 )
-@click.option("--tenant", default=DEFAULT_TENANT, help="Tenant whose keys are tested (every non-retired version).")
+@tenant_option("Tenant whose keys are tested (every non-retired version).")
 @click.option(
     "--tokenizer",
     "tokenizer_paths",
@@ -56,8 +59,9 @@ Exit status:
     type=click.Path(exists=True, path_type=Path),
     help="Tokenizer (tokenizer.json or a model directory) for keys made for another model than the default one.",
 )
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a watermark is found (errors still exit 2).")
 @quiet_option
-def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, quiet) -> None:
+def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, exit_zero, quiet) -> None:
     """Test files, directories, stdin or strings for a watermark.
 
     PATHs are files, directories (searched recursively) or - for stdin; with no PATH and no
@@ -68,12 +72,7 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
     if as_json and as_jsonl:
         raise click.UsageError("--json and --jsonl exclude each other")
     documents = _read_inputs(paths, texts, quiet)
-    with KeyStore.open() as store:
-        detection_keys = store.keys_for_detection(tenant)
-    if not detection_keys:
-        raise InputError(
-            f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create NAME`"
-        )
+    detection_keys = keys_to_test(tenant)
     tokenizers = [default_tokenizer(), *(TextTokenizer.wrap(path) for path in tokenizer_paths)]
     keyring = Keyring([(k.key, k.spec) for k in detection_keys], tokenizers, skip_unmatched=True)
     stored_keys = {k.metadata.key_id: k.metadata for k in detection_keys}
@@ -94,13 +93,13 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
     records = [_record(d, r, stored_keys) for d, r in zip(documents, results, strict=True)]
     if as_json:
         summary = {"greenmark_version": __version__, "tenant": tenant, "alpha": alpha, "keys_tested": keyring.key_ids}
-        click.echo(json.dumps({**summary, "results": records}, indent=2))
+        echo_json({**summary, "results": records})
     elif as_jsonl:
         for record in records:
             click.echo(json.dumps(record))
     elif not quiet:
         _print_table(documents, results, stored_keys, alpha, len(keyring.key_ids))
-    if any(result.is_watermarked for result in results):
+    if any(result.is_watermarked for result in results) and not exit_zero:
         click.get_current_context().exit(1)
 
 

@@ -43,6 +43,9 @@ _HOMOGLYPHS = str.maketrans(
 )  # fmt: skip
 
 
+_HOMOGLYPH_CHARACTERS = re.compile("[" + "".join(chr(c) for c in _HOMOGLYPHS) + "]")
+
+
 @dataclass(frozen=True)
 class CanonicalText:
     """The canonical form of a text and the names of the steps that changed it."""
@@ -58,14 +61,17 @@ def canonicalize(text: str) -> CanonicalText:
     'full width'
     """
     steps: list[str] = []
-    current = unicodedata.normalize("NFKC", text)
-    if current != text:
+    current = text
+    if not unicodedata.is_normalized("NFKC", current):
+        current = unicodedata.normalize("NFKC", current)
         steps.append("nfkc")
-    without_invisible = _INVISIBLE.sub("", current)
-    if without_invisible != current:
+    if _INVISIBLE.search(current):
+        current = _INVISIBLE.sub("", current)
         steps.append("invisible")
-    folded = without_invisible.translate(_HOMOGLYPHS)
-    if folded != without_invisible:
+    if _HOMOGLYPH_CHARACTERS.search(current):
+        current = current.translate(_HOMOGLYPHS)
         steps.append("homoglyphs")
+    if not steps:
+        return CanonicalText(text, ())
     # Removing an invisible character can leave a base letter beside a combining mark: recompose.
-    return CanonicalText(unicodedata.normalize("NFKC", folded), tuple(steps))
+    return CanonicalText(unicodedata.normalize("NFKC", current), tuple(steps))

@@ -147,6 +147,8 @@ class Detector:
             self._check_tokenizer(self.tokenizer)
             special |= self.tokenizer.special_ids
         self.special_token_ids = np.array(sorted(special), dtype=np.int64)
+        self._is_special = np.zeros(spec.vocab_size, dtype=bool)
+        self._is_special[self.special_token_ids[self.special_token_ids < spec.vocab_size]] = True
         self._subkeys = [spec.subkeys(k) for k in self.keys]
 
     def _check_tokenizer(self, tokenizer: TextTokenizer) -> None:
@@ -197,13 +199,13 @@ class Detector:
             if not text.strip():
                 raise InvalidTextError(f"text {index} is empty")
             canonical.append(canonicalize(text))
-        encoded = self.tokenizer.encode_batch([c.text for c in canonical])
+        encoded = self.tokenizer.encode_batch([c.text for c in canonical], offsets=spans)
         documents = [self.spec.check_tokens(ids) for ids, _ in encoded]
         return self._detect(
             documents,
             [0] * len(documents),
             spans,
-            offsets=[offsets for _, offsets in encoded],
+            offsets=[offsets for _, offsets in encoded] if spans else None,
             normalizations=[c.normalizations for c in canonical],
         )
 
@@ -218,7 +220,7 @@ class Detector:
         first_scored = np.maximum(width, np.asarray(prompt_lengths, dtype=np.int64))
         eligible = local >= first_scored[doc_index]
         if self.special_token_ids.size:
-            special = np.concatenate([[0], np.cumsum(np.isin(flat, self.special_token_ids))])
+            special = np.concatenate([[0], np.cumsum(self._is_special[flat])])
             positions = np.arange(len(flat))
             window_start = np.maximum(positions - width, 0)
             eligible &= (special[positions + 1] - special[window_start]) == 0
@@ -235,8 +237,8 @@ class Detector:
         totals = np.zeros((num_keys, count), dtype=np.int64)
         greens = np.zeros((num_keys, count), dtype=np.int64)
         marks = []  # per key: (first-occurrence mask, green mask) over the batch's positions
-        for k, (key, subkeys) in enumerate(zip(self.keys, self._subkeys, strict=True)):
-            pair_inputs = self.spec.pair_inputs(key, batch.contexts, batch.tokens)
+        for k, subkeys in enumerate(self._subkeys):
+            pair_inputs = self.spec.prf_inputs(subkeys, batch.contexts, batch.tokens)
             green = prf.is_green_input(subkeys, pair_inputs, self.spec.threshold)
             combined = (batch.doc_of.astype(np.uint64) << np.uint64(32)) | pair_inputs.astype(np.uint64)
             first = np.zeros(len(combined), dtype=bool)

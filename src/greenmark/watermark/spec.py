@@ -133,12 +133,15 @@ class WatermarkSpec:
         ``contexts`` is ``[N, preceding_tokens]`` (oldest first; extra leading columns are
         ignored) and ``tokens`` is ``[N]``.
         """
-        subkeys = self.subkeys(key)
         tokens = self.check_tokens(tokens).reshape(-1)
-        contexts = self.check_tokens(contexts).reshape(len(tokens), -1)
+        contexts = self.check_tokens(contexts)
+        contexts = contexts.reshape(len(tokens), -1 if len(tokens) else self.preceding_tokens)
         if contexts.shape[1] < self.preceding_tokens:
             raise InvalidTokensError(f"{self.scheme} needs {self.preceding_tokens} context tokens per pair")
-        contexts = contexts[:, contexts.shape[1] - self.preceding_tokens :]
+        return self.prf_inputs(self.subkeys(key), contexts[:, contexts.shape[1] - self.preceding_tokens :], tokens)
+
+    def prf_inputs(self, subkeys: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """``pair_inputs`` for ids already checked: ``contexts`` exactly ``[N, preceding_tokens]``."""
         token_codes = prf.token_codes(subkeys, tokens)
         seeds = prf.initial_seed(subkeys, len(tokens))
         if self.scheme == "lefthash":

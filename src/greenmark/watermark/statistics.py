@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
+from scipy.special import bdtrc
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,10 @@ def binomial_test(green, total, gamma: float) -> BinomialTestResult:
 
     A zero total gives p = 1 and z = 0.
     """
-    green = np.asarray(green, dtype=np.float64)
-    total = np.asarray(total, dtype=np.float64)
-    p_value = np.where(total > 0, binom.sf(green - 1, total, gamma), 1.0)
+    green = np.asarray(green, dtype=np.int64)
+    total = np.asarray(total, dtype=np.int64)
+    # bdtrc(k, n, p) = P[X > k] is the ufunc behind scipy.stats.binom.sf, without its per-call overhead
+    p_value = np.where(green > 0, bdtrc(np.maximum(green - 1, 0), total, gamma), 1.0)
     spread = np.sqrt(np.maximum(total, 1) * gamma * (1 - gamma))
     z_score = np.where(total > 0, (green - gamma * total) / spread, 0.0)
     return BinomialTestResult(np.minimum(p_value, 1.0), z_score)

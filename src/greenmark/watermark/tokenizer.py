@@ -55,13 +55,13 @@ class TextTokenizer:
             f"unsupported tokenizer {type(tokenizer).__name__}: pass a fast (Rust-backed) tokenizer or tokenizer.json"
         )
 
-    def encode_batch(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per text: token ids (int64) and their ``[start, end)`` character offsets (int64, shape [n, 2])."""
+    def encode_batch(self, texts: list[str], offsets: bool = True) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Per text: token ids (int64) and, when asked, their ``[start, end)`` character offsets (int64, [n, 2])."""
         encodings = self.backend.encode_batch(list(texts), add_special_tokens=False)
         return [
             (
                 np.asarray(e.ids, dtype=np.int64),
-                np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2),
+                np.asarray(e.offsets, dtype=np.int64).reshape(-1, 2) if offsets else None,
             )
             for e in encodings
         ]
