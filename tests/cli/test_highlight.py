@@ -65,3 +65,10 @@ def test_a_bad_input_writes_nothing(greenmark, create_key, tmp_path):
     (tmp_path / "pages").mkdir()
     assert_one_line_error(greenmark("highlight", source, "-o", tmp_path / "pages" / "out.html"), "binary")
     assert list((tmp_path / "pages").iterdir()) == []
+
+
+def test_an_unwritable_output_is_an_input_error(greenmark, create_key, tmp_path):
+    create_key("news")
+    source = tmp_path / "text.txt"
+    source.write_text("Some text that is long enough to be tested for a watermark, or nearly so.")
+    assert_one_line_error(greenmark("highlight", source, "-o", tmp_path / "missing" / "out.html"), "cannot write")

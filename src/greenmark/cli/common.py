@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from greenmark.store import DEFAULT_TENANT
+from greenmark.store import DEFAULT_TENANT, DetectionKey, KeyStore
 
 BINARY_SNIFF_BYTES = 8192
 PIPE_WIDTH = 200
@@ -78,17 +78,31 @@ def write_atomically(path: Path, text: str) -> None:
 
     A crash leaves either the old file or the complete new one, never half of it.
     """
-    directory = path.resolve().parent
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(dir=path.resolve().parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise InputError(f"cannot write {path}: {error.strerror or error}") from None
         raise
+
+
+def keys_to_test(tenant: str) -> list[DetectionKey]:
+    """Every non-retired key version of ``tenant``; an ``InputError`` when it has none."""
+    with KeyStore.open() as store:
+        detection_keys = store.keys_for_detection(tenant)
+    if not detection_keys:
+        raise InputError(
+            f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create NAME`"
+        )
+    return detection_keys
 
 
 def echo_json(value) -> None:
@@ -140,5 +154,5 @@ def tenant_option(help_text: str, default: str | None = DEFAULT_TENANT):
     return click.option("--tenant", default=default, show_default=default is not None, help=help_text)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of text.")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")

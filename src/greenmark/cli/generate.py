@@ -10,8 +10,17 @@ from pathlib import Path
 
 import click
 
-from greenmark.cli.common import Document, InputError, echo_json, json_option, note, quiet_option, stderr_console
-from greenmark.store import DEFAULT_TENANT, DuplicateKeyError, KeyStore, StoredKey
+from greenmark.cli.common import (
+    Document,
+    InputError,
+    echo_json,
+    json_option,
+    note,
+    quiet_option,
+    stderr_console,
+    tenant_option,
+)
+from greenmark.store import DuplicateKeyError, KeyStore, StoredKey
 from greenmark.watermark import WatermarkKey, WatermarkSpec
 
 DEFAULT_KEY_NAME = "default"
@@ -26,7 +35,7 @@ DEFAULT_KEY_NAME = "default"
     default=DEFAULT_KEY_NAME,
     help=f"Key to watermark with (its active version); {DEFAULT_KEY_NAME!r} is created on first use.",
 )
-@click.option("--tenant", default=DEFAULT_TENANT, help="Tenant that owns the key.")
+@tenant_option("Tenant that owns the key.")
 @click.option("--model", default=None, show_default="the embedded model", help="Causal LM: local path or hub name.")
 @click.option("--max-new-tokens", type=click.IntRange(1), default=200, help="Most tokens to generate.")
 @click.option("--temperature", type=click.FloatRange(0), default=1.0, help="Sampling temperature; 0 decodes greedily.")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from greenmark.cli.common import Document, InputError, note, quiet_option, write_atomically
-from greenmark.store import DEFAULT_TENANT, KeyStatus, KeyStore
+from greenmark.cli.common import Document, InputError, keys_to_test, note, quiet_option, tenant_option, write_atomically
+from greenmark.store import KeyStatus
 from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, canonicalize, default_tokenizer
 from greenmark.watermark.keyring import Keyring
 from greenmark.watermark.marks import TokenMark, token_marks
@@ -41,7 +41,7 @@ table.summary td, table.summary th { text-align: left; padding: .1rem 1rem .1rem
     type=click.Path(dir_okay=False, path_type=Path),
     help="HTML file to write (replaced atomically, mode 0600).",
 )
-@click.option("--tenant", default=DEFAULT_TENANT, help="Tenant whose keys are tested.")
+@tenant_option("Tenant whose keys are tested.")
 @click.option(
     "--key-id",
     default=None,
@@ -62,12 +62,7 @@ def highlight(file, output, tenant, key_id, alpha, quiet) -> None:
     watermarked spans and the p-value. It reveals the key's green lists: trusted use only.
     """
     document = Document.from_path(file)
-    with KeyStore.open() as store:
-        detection_keys = store.keys_for_detection(tenant)
-    if not detection_keys:
-        raise InputError(
-            f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create NAME`"
-        )
+    detection_keys = keys_to_test(tenant)
     tokenizer = default_tokenizer()
     keyring = Keyring([(k.key, k.spec) for k in detection_keys], tokenizer, skip_unmatched=True)
     result = keyring.detect(document.text, spans=True, alpha=alpha)

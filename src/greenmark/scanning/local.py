@@ -1,0 +1,171 @@
+"""The local engine: a process pool over the machine's cores, resumable after an interruption.
+
+The input is read in fixed batches (the n-th batch is the same on every run). Each worker
+builds one ``Scanner`` when it starts (keys arrive in memory, as pool initializer arguments,
+never through a file, an environment variable or a log line), scans the batches it is sent
+and writes each result to ``OUTPUT.parts/part-NNNNNN.parquet`` under a temporary name, then
+renames it: a finished part is complete. A rerun with the same output, input and settings (a
+manifest in the parts directory records them) skips the parts already there. When every part
+exists they are joined into OUTPUT (temporary file, then rename) and the parts are removed.
+
+>>> import pathlib, tempfile
+>>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
+>>> from greenmark.scanning.sources import find_sources
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "note.txt").write_text("Call me Ishmael. " * 20)
+>>> keys = [(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(default_tokenizer()))]
+>>> summary = scan_local(find_sources([str(folder)]), keys, folder / "out.parquet", workers=1)
+>>> summary.documents, summary.decisions
+(1, {'insufficient_evidence': 1})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from greenmark import __version__
+from greenmark.scanning.outputs import output_format, write_atomically
+from greenmark.scanning.scanner import Scanner
+from greenmark.scanning.sources import BATCH_ROWS, Source, read_batches
+from greenmark.scanning.summary import ScanSummary
+from greenmark.watermark import DEFAULT_ALPHA
+
+MANIFEST = "manifest.json"
+_scanner: Scanner | None = None  # one per worker process, built by _start_worker
+
+
+def parts_directory(output: Path) -> Path:
+    """Where the finished parts of an unfinished scan to ``output`` wait: ``OUTPUT.parts`` beside it."""
+    return output.with_name(output.name + ".parts")
+
+
+def scan_local(
+    sources: Sequence[Source],
+    keys: Sequence,
+    output: Path,
+    *,
+    workers: int | None = None,
+    alpha: float = DEFAULT_ALPHA,
+    id_column: str = "id",
+    text_column: str = "text",
+    batch_rows: int = BATCH_ROWS,
+    on_progress: Callable[[int], None] | None = None,
+) -> ScanSummary:
+    """Scan ``sources`` for ``keys`` (``(key, spec)`` pairs) into ``output`` with ``workers`` processes (all cores).
+
+    ``on_progress(rows)`` is called as batches finish (or are found finished by an earlier run).
+    """
+    output_format(output)
+    pairs = [(entry[0], entry[1]) for entry in keys]
+    workers = workers or os.cpu_count() or 1
+    parts = parts_directory(output)
+    _prepare_parts(parts, _fingerprint(sources, pairs, alpha, id_column, text_column, batch_rows))
+    advance = on_progress or (lambda rows: None)
+    summary = ScanSummary()
+    started = time.perf_counter()
+    part_paths = []
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(pairs, alpha),
+    ) as pool:
+        pending = set()
+        try:
+            for number, batch in enumerate(read_batches(sources, id_column, text_column, batch_rows)):
+                part = parts / f"part-{number:06d}.parquet"
+                part_paths.append(part)
+                if part.exists():
+                    advance(len(batch))
+                    continue
+                if len(pending) >= 2 * workers:
+                    pending = _collect(pending, summary, advance)
+                pending.add(pool.submit(_scan_part, batch, part))
+            while pending:
+                pending = _collect(pending, summary, advance)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    write_atomically(_read_parts(part_paths, summary), output)
+    summary.seconds = time.perf_counter() - started
+    shutil.rmtree(parts)
+    return summary
+
+
+def _collect(pending: set, summary: ScanSummary, advance) -> set:
+    """Wait for at least one batch, count what finished; returns the batches still running."""
+    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+    for future in done:
+        rows, tokens = future.result()
+        summary.documents_scanned += rows
+        summary.tokens_scanned += tokens
+        advance(rows)
+    return pending
+
+
+def _read_parts(part_paths: list[Path], summary: ScanSummary):
+    for path in part_paths:
+        table = pq.read_table(path)
+        summary.add(table)
+        yield table
+
+
+def _start_worker(pairs: list, alpha: float) -> None:
+    """Pool initializer: one scanner per process; one tokenizer thread per process (the pool is the parallelism)."""
+    global _scanner
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    _scanner = Scanner(pairs, alpha=alpha)
+
+
+def _scan_part(batch: pa.Table, part: Path) -> tuple[int, int]:
+    """Scan one batch into its part file (temporary name, then rename); returns (rows, scored tokens)."""
+    result = _scanner(batch).drop_columns(["text"])
+    handle, temporary = tempfile.mkstemp(dir=part.parent, prefix=f".{part.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pq.write_table(result, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, part)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    tokens = pa.compute.sum(result.column("num_scored_tokens")).as_py() or 0
+    return len(result), tokens
+
+
+def _fingerprint(sources, pairs, alpha, id_column, text_column, batch_rows) -> str:
+    """What decides the parts' contents: the input files (path, size, modification time) and every setting."""
+    description = {
+        "greenmark": __version__,
+        "inputs": [(str(s.path.resolve()), s.path.stat().st_size, s.path.stat().st_mtime_ns) for s in sources],
+        "key_ids": [key.key_id for key, _ in pairs],
+        "specs": [spec.to_json() for _, spec in pairs],
+        "alpha": alpha,
+        "columns": [id_column, text_column],
+        "batch_rows": batch_rows,
+    }
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
+
+
+def _prepare_parts(parts: Path, fingerprint: str) -> None:
+    """Keep the parts of an interrupted run of the same scan; start afresh for any other."""
+    manifest = parts / MANIFEST
+    if manifest.is_file() and json.loads(manifest.read_text()).get("fingerprint") == fingerprint:
+        return
+    if parts.exists():
+        shutil.rmtree(parts)
+    parts.mkdir(parents=True)
+    manifest.write_text(json.dumps({"fingerprint": fingerprint}))
