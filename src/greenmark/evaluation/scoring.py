@@ -1,0 +1,130 @@
+"""The two watermarks under test, behind one interface: score token ids or raw text, and give
+per-token indicators (scored? green?) for prefix curves.
+
+``GreenmarkScheme`` scores with greenmark's ``Detector`` (texts are canonicalised first).
+``TransformersScheme`` is transformers' built-in KGW watermark (``WatermarkingConfig``,
+lefthash, h = 1): green lists from its own ``WatermarkLogitsProcessor``, each distinct
+(previous token, token) pair counted once as its ``WatermarkDetector(ignore_repeated_ngrams=True)``
+does, and the same exact binomial test, so both are judged on one null. It has no
+canonicalisation: text is tokenised as it is.
+
+>>> from greenmark.watermark import WatermarkKey, WatermarkSpec
+>>> scheme = GreenmarkScheme(WatermarkSpec(vocab_size=64), WatermarkKey.generate())
+>>> scheme.score_tokens([list(range(40))]).num_scored_tokens.tolist()
+[39]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec
+from greenmark.watermark.statistics import binomial_test
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per text: whole-text p-value (exact binomial tail), z-score and number of scored tokens."""
+
+    p_value: np.ndarray
+    z_score: np.ndarray
+    num_scored_tokens: np.ndarray
+
+
+def _indicator_scores(indicators: list[tuple[np.ndarray, np.ndarray]], gamma: float) -> Scores:
+    totals = np.array([scored.sum() for scored, _ in indicators], dtype=np.int64)
+    greens = np.array([green.sum() for _, green in indicators], dtype=np.int64)
+    test = binomial_test(greens, totals, gamma)
+    return Scores(test.p_value, test.z_score, totals)
+
+
+def _first_occurrences(pairs: np.ndarray) -> np.ndarray:
+    """bool mask: the first time each row of ``pairs`` appears."""
+    first = np.zeros(len(pairs), dtype=bool)
+    if len(pairs):
+        first[np.unique(pairs, axis=0, return_index=True)[1]] = True
+    return first
+
+
+class GreenmarkScheme:
+    """greenmark's KGW watermark with one key."""
+
+    name = "greenmark"
+
+    def __init__(self, spec: WatermarkSpec, key: WatermarkKey, tokenizer=None):
+        self.spec, self.key, self.gamma = spec, key, spec.gamma
+        self.detector = Detector(spec, [key], tokenizer=tokenizer)
+
+    def score_tokens(self, sequences: Sequence) -> Scores:
+        results = self.detector.detect_tokens_many([np.asarray(ids, dtype=np.int64) for ids in sequences])
+        fields = ("p_value", "z_score", "num_scored_tokens")
+        return Scores(*(np.array([getattr(result, f) for result in results]) for f in fields))
+
+    def score_texts(self, texts: Sequence[str]) -> Scores:
+        """Detect raw texts (the detector canonicalises them); a blank text scores p = 1 on no tokens."""
+        scores = Scores(np.ones(len(texts)), np.zeros(len(texts)), np.zeros(len(texts), dtype=np.int64))
+        present = [i for i, text in enumerate(texts) if text.strip()]
+        for index, result in zip(present, self.detector.detect_many([texts[i] for i in present]), strict=True):
+            scores.p_value[index], scores.z_score[index] = result.p_value, result.z_score
+            scores.num_scored_tokens[index] = result.num_scored_tokens
+        return scores
+
+    def indicators(self, ids) -> tuple[np.ndarray, np.ndarray]:
+        """Per token: counted by the detector (full context, no special token, first occurrence), and green."""
+        ids = np.asarray(ids, dtype=np.int64)
+        width = self.spec.preceding_tokens
+        special = np.isin(ids, self.detector.special_token_ids)
+        scored = np.zeros(len(ids), dtype=bool)
+        green = np.zeros(len(ids), dtype=bool)
+        positions = np.array(
+            [i for i in range(width, len(ids)) if not special[i - width : i + 1].any()], dtype=np.int64
+        )
+        if positions.size:
+            contexts = ids[positions[:, None] - width + np.arange(width)]
+            inputs = self.spec.pair_inputs(self.key, contexts, ids[positions])
+            first = _first_occurrences(inputs[:, None])
+            scored[positions] = first
+            green[positions] = first & self.spec.is_green(self.key, contexts, ids[positions])
+        return scored, green
+
+
+class TransformersScheme:
+    """transformers' built-in watermark (lefthash, h = 1) with the same gamma and delta."""
+
+    name = "transformers"
+
+    def __init__(self, vocab_size: int, gamma: float, delta: float, tokenizer):
+        from transformers.generation import WatermarkingConfig, WatermarkLogitsProcessor
+
+        self.config = WatermarkingConfig(greenlist_ratio=gamma, bias=delta, seeding_scheme="lefthash", context_width=1)
+        self.processor = WatermarkLogitsProcessor(vocab_size=vocab_size, device="cpu", **self.config.to_dict())
+        self.vocab_size, self.gamma, self.tokenizer = vocab_size, gamma, tokenizer
+        self._green_lists: dict[int, np.ndarray] = {}
+
+    def _green_list(self, previous: int) -> np.ndarray:
+        if previous not in self._green_lists:
+            import torch
+
+            biased = self.processor(torch.tensor([[previous]]), torch.zeros(1, self.vocab_size))
+            self._green_lists[previous] = (biased[0] > 0).numpy()
+        return self._green_lists[previous]
+
+    def indicators(self, ids) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.asarray(ids, dtype=np.int64)
+        scored = np.zeros(len(ids), dtype=bool)
+        green = np.zeros(len(ids), dtype=bool)
+        if len(ids) > 1:
+            pairs = np.stack([ids[:-1], ids[1:]], axis=1)
+            scored[1:] = _first_occurrences(pairs)
+            green[1:] = scored[1:] & np.array([self._green_list(int(a))[b] for a, b in pairs])
+        return scored, green
+
+    def score_tokens(self, sequences: Sequence) -> Scores:
+        return _indicator_scores([self.indicators(ids) for ids in sequences], self.gamma)
+
+    def score_texts(self, texts: Sequence[str]) -> Scores:
+        """Tokenise the raw texts (no canonicalisation) and score them."""
+        return self.score_tokens([ids for ids, _ in self.tokenizer.encode_batch(list(texts))])
