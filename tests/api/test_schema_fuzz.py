@@ -16,7 +16,15 @@ schema = schemathesis.openapi.from_dict(create_app(ApiSettings()).openapi())
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, server, tenants):
-    case.call_and_validate(base_url=server.url, headers={"Authorization": f"Bearer {tenants.fuzz_token}"}, timeout=30)
+    # Rules beyond JSON Schema (a text of only whitespace is 422, the server's size limits are 413)
+    # refuse some schema-valid requests by design, so "positive data acceptance" is not checked;
+    # every other check is: no 5xx, documented statuses, conforming bodies, schema-violating input refused.
+    case.call_and_validate(
+        base_url=server.url,
+        headers={"Authorization": f"Bearer {tenants.fuzz_token}"},
+        timeout=30,
+        excluded_checks=[schemathesis.checks.positive_data_acceptance],
+    )
 
 
 def test_served_schema_is_the_apps(client):

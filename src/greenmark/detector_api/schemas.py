@@ -37,7 +37,7 @@ Text = Annotated[str, Field(min_length=1), AfterValidator(_encodable)]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class DetectInput(StrictModel):

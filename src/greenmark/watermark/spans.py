@@ -9,8 +9,8 @@ z-score (the scan statistic), searched on a grid of at most ``GRID`` boundaries.
 >>> scored = np.ones(300, dtype=bool)
 >>> green = np.zeros(300, dtype=bool); green[100:200] = True
 >>> scan = scan_windows(scored, green, gamma=0.25)
->>> int(scan.starts[np.argmin(scan.p_values)])
-104
+>>> bool(scan.p_values.min() < 1e-30)
+True
 >>> best_segment(scored, green, 0, 300, gamma=0.25)[:2]
 (100, 200)
 """
