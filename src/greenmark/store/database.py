@@ -11,6 +11,8 @@ whole transaction or none of it. PostgreSQL gets a connect and a lock timeout.
 1000
 """
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,7 +47,7 @@ def _sqlite_engine(url, timeout: float) -> Engine:
         dbapi_connection.isolation_level = None  # the driver must not BEGIN on its own; "begin" below does
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cursor, timeout)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -57,6 +59,20 @@ def _sqlite_engine(url, timeout: float) -> Engine:
         )
 
     return engine
+
+
+def _enable_wal(cursor, timeout: float) -> None:
+    """Switch a new SQLite file to WAL. The switch needs the file to itself and SQLite answers "locked"
+    at once (without its busy handler) while another first connection holds it, so retry until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _postgres_engine(url, timeout: float) -> Engine:
