@@ -40,3 +40,14 @@ def test_whole_green_list_equals_numpy_including_selfseeded_candidates():
     context = [11, 22, 33]
     mask = TorchGreenLists(spec, key).green_mask(torch.tensor([context]))[0].numpy()
     assert np.array_equal(mask, spec.green_list(key, context))
+
+
+def test_a_mask_stays_valid_when_later_calls_reuse_the_workspace():
+    spec = WatermarkSpec(vocab_size=8192)
+    key = WatermarkKey(bytes(range(32)))
+    green_lists = TorchGreenLists(spec, key)
+    first = green_lists.green_mask(torch.tensor([[1], [2], [3]]))
+    green_lists.green_mask(torch.tensor([[4], [5], [6]]))  # same shape: the same buffers
+    green_lists.green_mask(torch.tensor([[7]]))  # another shape: new buffers
+    expected = np.stack([spec.green_list(key, [token]) for token in (1, 2, 3)])
+    assert np.array_equal(first.numpy(), expected)

@@ -49,5 +49,4 @@ class WatermarkLogitsProcessor(LogitsProcessor):
             return scores  # no full context yet: nothing the detector could score
         if self.green_lists.token_codes.device != scores.device:
             self.green_lists.to(scores.device)
-        green = self.green_lists.green_mask(input_ids)
-        return scores + green.to(scores.dtype) * self.spec.delta
+        return torch.add(scores, self.green_lists.green_mask(input_ids), alpha=self.spec.delta)

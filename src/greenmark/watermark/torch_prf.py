@@ -2,8 +2,8 @@
 
 torch has no full uint32 arithmetic, so values live in int32 with wrapping multiplication
 and masked right shifts (logical, not arithmetic); unsigned order is compared after flipping
-the sign bit. Per-vocabulary tables (token codes, selfhash self-seeds) are computed once by
-the numpy implementation and moved to the device, so only the per-row seeds and one
+the sign bit. Per-vocabulary tables (token codes, one-token seeds) are computed once by the
+numpy implementation and moved to the device, so only the per-row seeds and one in-place
 ``fmix32`` over ``[batch, vocab]`` run per generation step, with no host synchronisation.
 
 torch is imported here only; the rest of ``greenmark.watermark`` never needs it.
@@ -17,6 +17,8 @@ True
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import torch
@@ -33,58 +35,90 @@ def _int32(value: int) -> int:
     return int(np.uint32(value).view(np.int32))
 
 
-def _shift_right(values: torch.Tensor, bits: int) -> torch.Tensor:
-    return (values >> bits) & ((1 << (32 - bits)) - 1)
-
-
 def fmix32(values: torch.Tensor) -> torch.Tensor:
     """MurmurHash3's finaliser on int32 tensors holding uint32 bits."""
-    h = values ^ _shift_right(values, 16)
-    h = h * _int32(0x85EBCA6B)
-    h = h ^ _shift_right(h, 13)
-    h = h * _int32(0xC2B2AE35)
-    return h ^ _shift_right(h, 16)
+    return fmix32_(values.clone(), torch.empty_like(values))
+
+
+def fmix32_(h: torch.Tensor, scratch: torch.Tensor) -> torch.Tensor:
+    """``fmix32`` in place on ``h``, using ``scratch`` (same shape) as its only temporary.
+
+    In place because over ``[batch, vocab]`` every fresh temporary costs more than the
+    arithmetic (the memory is new to the process each step).
+    """
+    for shift, multiplier in ((16, 0x85EBCA6B), (13, 0xC2B2AE35), (16, None)):
+        torch.bitwise_right_shift(h, shift, out=scratch)
+        scratch &= (1 << (32 - shift)) - 1  # logical, not arithmetic, shift
+        h ^= scratch
+        if multiplier is not None:
+            h *= _int32(multiplier)
+    return h
 
 
 class TorchGreenLists:
-    """Green masks over the whole vocabulary for a batch of contexts, for one key and spec."""
+    """Green masks over the whole vocabulary for a batch of contexts, for one key and spec.
+
+    Per step the cost is one gather for the seed of each row (``lefthash`` with h = 1, and
+    ``selfhash``: both seed from a single token, looked up in a per-vocabulary table), then
+    one ``fmix32`` over ``[batch, vocab]`` done in place in buffers reused by each thread.
+    """
 
     def __init__(self, spec: WatermarkSpec, key: WatermarkKey, device: torch.device | str | None = None):
         self.spec = spec
         subkeys = spec.subkeys(key)
         self._words = [_int32(w) for w in subkeys.words]
         codes = prf.token_codes(subkeys, np.arange(spec.vocab_size))
-        self.token_codes = torch.from_numpy(codes.view(np.int32).copy()).to(device)
-        self._self_seeds = None
-        if spec.scheme == "selfhash":
-            self_seeds = prf.chain(subkeys, prf.initial_seed(subkeys, spec.vocab_size), codes)
-            self._self_seeds = torch.from_numpy(self_seeds.view(np.int32).copy()).to(device)
+        # the seed after chaining in one token, for every token: the whole lefthash h=1 seed
+        first_seeds = prf.chain(subkeys, prf.initial_seed(subkeys, spec.vocab_size), codes)
+        tables = {
+            "token_codes": codes,
+            "first_seeds": first_seeds,
+            "codes_unsigned_order": codes ^ np.uint32(1 << 31),  # compare as int32 = unsigned order
+            "final_inputs": codes ^ np.uint32(subkeys.words[4]),
+        }
+        for name, table in tables.items():
+            setattr(self, name, torch.from_numpy(table.view(np.int32).copy()).to(device))
         self._threshold = _int32(spec.threshold) ^ _SIGN  # compared in sign-flipped (unsigned) order
+        self._workspaces = threading.local()
 
     def to(self, device) -> TorchGreenLists:
-        self.token_codes = self.token_codes.to(device)
-        if self._self_seeds is not None:
-            self._self_seeds = self._self_seeds.to(device)
+        for name in ("token_codes", "first_seeds", "codes_unsigned_order", "final_inputs"):
+            setattr(self, name, getattr(self, name).to(device))
         return self
 
     def _chain(self, seeds: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
         return fmix32((seeds ^ codes) * _int32(prf.CHAIN_MULTIPLIER) + self._words[3])
 
+    def _write_pair_inputs(self, input_ids: torch.Tensor, out: torch.Tensor) -> None:
+        """Write each row's seed for every candidate token, xor its code: int32[batch, vocab]."""
+        width = self.spec.preceding_tokens
+        if self.spec.scheme == "lefthash":
+            seeds = self.first_seeds[input_ids[:, -width]]
+            for column in range(1 - width, 0):
+                seeds = self._chain(seeds, self.token_codes[input_ids[:, column]])
+            torch.bitwise_xor(seeds[:, None], self.final_inputs, out=out)
+            return
+        # selfhash: the window's seed comes from its minimum code (unsigned order); a candidate
+        # whose own code is smaller than every context code seeds from itself instead
+        context = input_ids[:, -width:]
+        position = self.codes_unsigned_order[context].argmin(dim=1, keepdim=True)
+        minimum_token = context.gather(1, position)[:, 0]
+        own_code_is_smaller = self.codes_unsigned_order[None, :] < self.codes_unsigned_order[minimum_token][:, None]
+        torch.where(own_code_is_smaller, self.first_seeds[None, :], self.first_seeds[minimum_token][:, None], out=out)
+        out ^= self.final_inputs
+
+    def _workspace(self, shape: tuple[int, int], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Two int32 buffers of ``shape``, kept per thread: fresh ones each step cost page faults."""
+        buffers = getattr(self._workspaces, "buffers", None)
+        if buffers is None or buffers[0].shape != shape or buffers[0].device != device:
+            buffers = tuple(torch.empty(shape, dtype=torch.int32, device=device) for _ in range(2))
+            self._workspaces.buffers = buffers
+        return buffers
+
     def green_mask(self, input_ids: torch.Tensor) -> torch.Tensor:
         """bool[batch, vocab]: the green next tokens after each row of ``input_ids`` (its last tokens)."""
-        width = self.spec.preceding_tokens
-        context_codes = self.token_codes[input_ids[:, -width:]]  # [batch, width]
-        initial = torch.full_like(context_codes[:, 0], self._words[2])
-        if self.spec.scheme == "lefthash":
-            seeds = initial
-            for column in range(width):
-                seeds = self._chain(seeds, context_codes[:, column])
-            seeds = seeds[:, None]
-        else:
-            # unsigned minimum of the context codes = signed minimum after flipping the sign bit
-            context_minimum = (context_codes ^ _SIGN).min(dim=1).values
-            own_code_is_smaller = (self.token_codes ^ _SIGN)[None, :] < context_minimum[:, None]
-            context_seed = self._chain(initial, context_minimum ^ _SIGN)
-            seeds = torch.where(own_code_is_smaller, self._self_seeds[None, :], context_seed[:, None])
-        outputs = fmix32(seeds ^ self.token_codes[None, :] ^ self._words[4])
-        return (outputs ^ _SIGN) < self._threshold
+        mixed, scratch = self._workspace((input_ids.shape[0], self.spec.vocab_size), input_ids.device)
+        self._write_pair_inputs(input_ids, mixed)
+        fmix32_(mixed, scratch)
+        mixed ^= _SIGN
+        return mixed < self._threshold
