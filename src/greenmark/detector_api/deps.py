@@ -22,8 +22,12 @@ _bearer = HTTPBearer(
 )
 
 
-def api_state(request: Request) -> ApiState:
-    """The service loaded at start-up."""
+async def api_state(request: Request) -> ApiState:
+    """The service loaded at start-up.
+
+    Dependencies are ``async`` where they do not block: FastAPI runs plain ``def`` ones in
+    the thread pool, a hop that costs more than their work.
+    """
     return request.app.state.api
 
 
@@ -55,7 +59,7 @@ def require_scope(scope: str) -> Callable:
     return check
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """415 unless the body is declared ``application/json`` (or ``+json``)."""
     message = email.message.Message()
     message["content-type"] = request.headers.get("content-type", "")

@@ -9,6 +9,7 @@ False
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -103,11 +104,21 @@ class DetectOutput(BaseModel):
         >>> DetectOutput.of("a", result, spans=False).decision
         'insufficient_evidence'
         """
-        fields = result.to_dict()
-        fields.pop("raw_p_value")
-        fields["spans"] = fields["spans"] if spans else None
-        fields["marks"] = [MarkOut.of(mark) for mark in marks] if marks is not None else None
-        return cls(id=input_id, **fields)
+        return cls(
+            id=input_id,
+            decision=result.decision,
+            p_value=result.p_value,
+            z_score=result.z_score,
+            num_scored_tokens=result.num_scored_tokens,
+            num_green_tokens=result.num_green_tokens,
+            green_fraction=result.green_fraction,
+            key_id=result.key_id,
+            num_hypotheses=result.num_hypotheses,
+            alpha=result.alpha,
+            normalizations=list(result.normalizations),
+            spans=[SpanOut(**asdict(span)) for span in result.spans] if spans else None,
+            marks=[MarkOut.of(mark) for mark in marks] if marks is not None else None,
+        )
 
 
 class DetectResponse(BaseModel):

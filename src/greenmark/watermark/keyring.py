@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from greenmark.watermark.detector import (
     DEFAULT_ALPHA,
@@ -81,6 +82,14 @@ class Keyring:
         self.groups = [(spec, keys, _tokenizer_for(spec, candidates)) for spec, keys in groups.items()]
         self.skipped = tuple(skipped)
         self.min_scored_tokens = int(min_scored_tokens)
+        # building a detector derives subkeys (HMAC) and vocabulary tables: reuse them, per alpha
+        self._detectors = lru_cache(maxsize=16)(self._build_detectors)
+
+    def _build_detectors(self, alpha: float) -> list[Detector]:
+        return [
+            Detector(spec, keys, tokenizer, alpha=alpha, min_scored_tokens=self.min_scored_tokens)
+            for spec, keys, tokenizer in self.groups
+        ]
 
     @property
     def key_ids(self) -> list[str]:
@@ -100,12 +109,7 @@ class Keyring:
         """
         if not self.groups:
             raise WatermarkError("no watermark key to test")
-        per_group = [
-            Detector(spec, keys, tokenizer, alpha=alpha, min_scored_tokens=self.min_scored_tokens).detect_many(
-                texts, spans=spans
-            )
-            for spec, keys, tokenizer in self.groups
-        ]
+        per_group = [detector.detect_many(texts, spans=spans) for detector in self._detectors(float(alpha))]
         return [self._merge(results, alpha) for results in zip(*per_group, strict=True)]
 
     def _merge(self, results: tuple[DetectionResult, ...], alpha: float) -> DetectionResult:

@@ -57,7 +57,8 @@ class TextTokenizer:
 
     def encode_batch(self, texts: list[str], offsets: bool = True) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """Per text: token ids (int64) and, when asked, their ``[start, end)`` character offsets (int64, [n, 2])."""
-        encodings = self.backend.encode_batch(list(texts), add_special_tokens=False)
+        encode = self.backend.encode_batch if offsets else self.backend.encode_batch_fast  # fast: no offsets
+        encodings = encode(list(texts), add_special_tokens=False)
         return [
             (
                 np.asarray(e.ids, dtype=np.int64),
