@@ -6,13 +6,14 @@ import pytest
 from greenmark.watermark import WatermarkKey, WatermarkSpec
 
 torch = pytest.importorskip("torch", reason="torch is only installed with the [generate] extra")
-from greenmark.watermark.torch_prf import TorchGreenLists  # noqa: E402  (needs torch)
+from greenmark.watermark.green_row_cache import GreenRowCache  # noqa: E402  (needs torch)
+from greenmark.watermark.torch_prf import TorchGreenLists  # noqa: E402
 
 PAIRS = 10_000
 CHUNK = 250
 
 
-@pytest.mark.parametrize("vocab_size", [8192, 151_936])
+@pytest.mark.parametrize("vocab_size", [8192, 8190, 151_936])  # 8190: bits padded to whole bytes
 @pytest.mark.parametrize(("scheme", "width"), [("lefthash", 1), ("lefthash", 4), ("selfhash", 4)])
 def test_torch_green_mask_equals_numpy_on_random_pairs(vocab_size, scheme, width):
     rng = np.random.default_rng(1234)
@@ -51,3 +52,18 @@ def test_a_mask_stays_valid_when_later_calls_reuse_the_workspace():
     green_lists.green_mask(torch.tensor([[7]]))  # another shape: new buffers
     expected = np.stack([spec.green_list(key, [token]) for token in (1, 2, 3)])
     assert np.array_equal(first.numpy(), expected)
+
+
+def test_the_row_cache_computes_each_previous_token_once():
+    computed = []
+
+    def rows_after(tokens):
+        computed.extend(tokens.tolist())
+        return (tokens[:, None] * 7 + torch.arange(13)[None, :]) % 3 == 0
+
+    cache = GreenRowCache(13, rows_after)
+    first = cache.green_mask(torch.tensor([5, 5, 2]))
+    again = cache.green_mask(torch.tensor([2, 5, 9]))
+    assert sorted(computed) == [2, 5, 9]
+    assert torch.equal(first, rows_after(torch.tensor([5, 5, 2])))
+    assert torch.equal(again, rows_after(torch.tensor([2, 5, 9])))

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from greenmark.watermark import prf
+from greenmark.watermark.green_row_cache import MAX_VOCAB_SIZE, GreenRowCache
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
 
@@ -61,6 +62,8 @@ class TorchGreenLists:
     Per step the cost is one gather for the seed of each row (``lefthash`` with h = 1, and
     ``selfhash``: both seed from a single token, looked up in a per-vocabulary table), then
     one ``fmix32`` over ``[batch, vocab]`` done in place in buffers reused by each thread.
+    On CPU, ``lefthash`` with h = 1 and a vocabulary of at most 32,768 tokens keeps each
+    previous token's green list once computed (``GreenRowCache``) and looks it up instead.
     """
 
     def __init__(self, spec: WatermarkSpec, key: WatermarkKey, device: torch.device | str | None = None):
@@ -80,6 +83,9 @@ class TorchGreenLists:
             setattr(self, name, torch.from_numpy(table.view(np.int32).copy()).to(device))
         self._threshold = _int32(spec.threshold) ^ _SIGN  # compared in sign-flipped (unsigned) order
         self._workspaces = threading.local()
+        self._row_cache = None
+        if spec.scheme == "lefthash" and spec.preceding_tokens == 1 and spec.vocab_size <= MAX_VOCAB_SIZE:
+            self._row_cache = GreenRowCache(spec.vocab_size, lambda rows: self._computed_mask(rows[:, None]))
 
     def to(self, device) -> TorchGreenLists:
         for name in ("token_codes", "first_seeds", "codes_unsigned_order", "final_inputs"):
@@ -117,6 +123,11 @@ class TorchGreenLists:
 
     def green_mask(self, input_ids: torch.Tensor) -> torch.Tensor:
         """bool[batch, vocab]: the green next tokens after each row of ``input_ids`` (its last tokens)."""
+        if self._row_cache is not None and input_ids.device.type == "cpu" and self.final_inputs.device.type == "cpu":
+            return self._row_cache.green_mask(input_ids[:, -1])
+        return self._computed_mask(input_ids)
+
+    def _computed_mask(self, input_ids: torch.Tensor) -> torch.Tensor:
         mixed, scratch = self._workspace((input_ids.shape[0], self.spec.vocab_size), input_ids.device)
         self._write_pair_inputs(input_ids, mixed)
         fmix32_(mixed, scratch)
