@@ -34,35 +34,41 @@ async def api_state(request: Request) -> ApiState:
 State = Annotated[ApiState, Depends(api_state)]
 
 
-async def authenticated_caller(
-    request: Request, state: State, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> ApiKeyInfo:
-    """The API key of the request (401 without a valid one), after spending one request of its rate (429)."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ProblemError(401, "send an API key as 'Authorization: Bearer <api key>'", {"WWW-Authenticate": "Bearer"})
-    caller = await state.authenticate(credentials.credentials)
-    request.state.api_key_id, request.state.tenant = caller.api_key_id, caller.tenant
-    state.check_rate(caller.api_key_id)
+def authorized(scope: str | None = None, *, json_body: bool = False) -> Callable:
+    """A dependency giving the request's API key, checked in this order: a valid key (401), its
+    rate (429), ``scope`` (403) and, with ``json_body``, an ``application/json`` body (415).
+
+    One dependency, not a chain of them: FastAPI's work per dependency and request costs more
+    than these checks.
+    """
+
+    async def caller(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> ApiKeyInfo:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise ProblemError(
+                401, "send an API key as 'Authorization: Bearer <api key>'", {"WWW-Authenticate": "Bearer"}
+            )
+        state: ApiState = request.app.state.api
+        info = await state.authenticate(credentials.credentials)
+        request.state.api_key_id, request.state.tenant = info.api_key_id, info.tenant
+        state.check_rate(info.api_key_id)
+        if scope is not None and not info.has_scope(scope):
+            raise ProblemError(403, f"this API key lacks the {scope!r} scope")
+        if json_body:
+            _require_json(request.headers.get("content-type", ""))
+        return info
+
     return caller
 
 
-Caller = Annotated[ApiKeyInfo, Depends(authenticated_caller)]
+Caller = Annotated[ApiKeyInfo, Depends(authorized())]
 
 
-def require_scope(scope: str) -> Callable:
-    """A dependency answering 403 unless the caller's API key has ``scope``."""
-
-    async def check(caller: Caller) -> None:
-        if not caller.has_scope(scope):
-            raise ProblemError(403, f"this API key lacks the {scope!r} scope")
-
-    return check
-
-
-async def require_json(request: Request) -> None:
+def _require_json(content_type: str) -> None:
     """415 unless the body is declared ``application/json`` (or ``+json``)."""
     message = email.message.Message()
-    message["content-type"] = request.headers.get("content-type", "")
+    message["content-type"] = content_type
     subtype = message.get_content_subtype()
     if message.get_content_maintype() != "application" or not (subtype == "json" or subtype.endswith("+json")):
         raise ProblemError(415, "send the body as application/json")

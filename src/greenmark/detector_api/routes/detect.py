@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from greenmark.detector_api import metrics
-from greenmark.detector_api.deps import Caller, State, enforce_limits, require_json, require_scope
+from greenmark.detector_api.deps import State, authorized, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
 from greenmark.detector_api.schemas import DETECTOR_VERSION, DetectOutput, DetectRequest, DetectResponse
+from greenmark.store import ApiKeyInfo
 from greenmark.watermark.keyring import Keyring
 from greenmark.watermark.marks import TokenMark, token_marks
 
@@ -20,10 +22,13 @@ logger = logging.getLogger("greenmark.detector_api.detect")
 
 @router.post(
     "/detect",
-    dependencies=[Depends(require_scope("detect")), Depends(require_json)],
     responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 500),
 )
-async def detect(body: DetectRequest, caller: Caller, state: State) -> DetectResponse:
+async def detect(
+    body: DetectRequest,
+    caller: Annotated[ApiKeyInfo, Depends(authorized("detect", json_body=True))],
+    state: State,
+) -> DetectResponse:
     """Decide, per text, whether it carries the watermark of one of the tenant's keys.
 
     p-values are corrected for every key (and, with ``return_spans``, every window) tested.

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
-from greenmark.detector_api.deps import Caller, State, enforce_limits, require_json, require_scope
+from greenmark.detector_api.deps import State, authorized, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
 from greenmark.detector_api.schemas import GenerateOutput, GenerateRequest, GenerateResponse
+from greenmark.store import ApiKeyInfo
 
 router = APIRouter(prefix="/v1", tags=["generation"])
 
 
 @router.post(
     "/generate",
-    dependencies=[Depends(require_scope("generate")), Depends(require_json)],
     responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
 )
-async def generate(body: GenerateRequest, caller: Caller, state: State) -> GenerateResponse:
+async def generate(
+    body: GenerateRequest,
+    caller: Annotated[ApiKeyInfo, Depends(authorized("generate", json_body=True))],
+    state: State,
+) -> GenerateResponse:
     """Continue each prompt, watermarked with the tenant's active key that fits the model.
 
     Answers 404 when this server does not load a model (``GREENMARK_API_GENERATE``) and 503
