@@ -23,6 +23,7 @@ Below ``MIN_SCORED_TOKENS`` (16) scored pairs the decision is ``insufficient_evi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -36,7 +37,7 @@ from greenmark.watermark.errors import (
     WatermarkError,
 )
 from greenmark.watermark.key import WatermarkKey
-from greenmark.watermark.spans import best_segment, merge_windows, scan_windows
+from greenmark.watermark.spans import best_segment, merge_windows, scan_windows, watermarked_segments
 from greenmark.watermark.spec import WatermarkSpec
 from greenmark.watermark.statistics import binomial_test
 from greenmark.watermark.tokenizer import TextTokenizer
@@ -315,29 +316,37 @@ class Detector:
 
     def _spans(self, d: int, scans: list[_KeyScan], hypotheses: int, offsets) -> tuple[Span, ...]:
         located = []
+        doc_offsets = offsets[d] if offsets is not None else None
+        gamma = self.spec.gamma
         for k, scan in enumerate(scans):
             significant = np.flatnonzero(scan.p_values * hypotheses < self.alpha)
-            for _, _, members in merge_windows(scan.starts[significant], scan.ends[significant]):
+            centres = (scan.starts + scan.ends) // 2
+            for region_start, region_end, members in merge_windows(scan.starts[significant], scan.ends[significant]):
                 members = significant[members]
-                region_start, region_end = (
-                    int(scan.starts[members].min()),
-                    int(scan.ends[members].max()),
-                )
-                start, end, z_score, total, green = best_segment(
-                    scan.scored, scan.green, region_start, region_end, self.spec.gamma
-                )
-                doc_offsets = offsets[d] if offsets is not None else None
-                located.append(
-                    Span(
-                        start_token=start,
-                        end_token=end,
-                        start_char=int(doc_offsets[start][0]) if doc_offsets is not None else None,
-                        end_char=int(doc_offsets[end - 1][1]) if doc_offsets is not None else None,
-                        p_value=min(1.0, float(scan.p_values[members].min()) * hypotheses),
-                        z_score=z_score,
-                        num_scored_tokens=total,
-                        num_green_tokens=green,
-                        key_id=self.keys[k].key_id,
+                # each stretch is reported with the best significant window centred in it; a
+                # stretch without one is not claimed (and the whole region's best segment stands in)
+                claimed = []
+                for start, end in watermarked_segments(scan.scored, scan.green, region_start, region_end, gamma):
+                    inside = members[(centres[members] >= start) & (centres[members] < end)]
+                    if inside.size:
+                        claimed.append((start, end, float(scan.p_values[inside].min())))
+                if not claimed:
+                    start, end = best_segment(scan.scored, scan.green, region_start, region_end, gamma)[:2]
+                    claimed.append((start, end, float(scan.p_values[members].min())))
+                for start, end, p_value in claimed:
+                    total = int(scan.scored[start:end].sum())
+                    green = int(scan.green[start:end].sum())
+                    located.append(
+                        Span(
+                            start_token=start,
+                            end_token=end,
+                            start_char=int(doc_offsets[start][0]) if doc_offsets is not None else None,
+                            end_char=int(doc_offsets[end - 1][1]) if doc_offsets is not None else None,
+                            p_value=min(1.0, p_value * hypotheses),
+                            z_score=float((green - gamma * total) / math.sqrt(max(total, 1) * gamma * (1 - gamma))),
+                            num_scored_tokens=total,
+                            num_green_tokens=green,
+                            key_id=self.keys[k].key_id,
+                        )
                     )
-                )
         return tuple(sorted(located, key=lambda span: span.p_value))

@@ -2,8 +2,12 @@
 
 Windows of several sizes slide over the document (stride a quarter of the size); each is an
 exact binomial test, and the detector corrects for all of them. Overlapping significant
-windows of one key merge into a region; inside it the span is the segment with the largest
-z-score (the scan statistic), searched on a grid of at most ``GRID`` boundaries.
+windows of one key merge into a region. A region may hold several pasted spans with human
+text between them (long windows bridge the gaps), so ``watermarked_segments`` splits it: the
+labelling of its tokens as watermarked or not that maximises the log-likelihood ratio of a
+watermarked green rate against gamma, less ``SEGMENT_PENALTY`` per watermarked stretch. The
+largest-z segment (the scan statistic, on a grid of at most ``GRID`` boundaries) is the
+fallback when no stretch is long enough.
 
 >>> import numpy as np
 >>> scored = np.ones(300, dtype=bool)
@@ -13,10 +17,14 @@ z-score (the scan statistic), searched on a grid of at most ``GRID`` boundaries.
 True
 >>> best_segment(scored, green, 0, 300, gamma=0.25)[:2]
 (100, 200)
+>>> green[220:260] = True  # a second stretch, 20 human tokens after the first
+>>> watermarked_segments(scored, green, 0, 300, gamma=0.25)
+[(100, 200), (220, 260)]
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +34,10 @@ from greenmark.watermark.statistics import binomial_test
 WINDOW_SIZES = (32, 64, 128, 256)
 GRID = 256
 MIN_SPAN_TOKENS = 16
+SEGMENT_PENALTY = math.log(1e4)  # the log-likelihood ratio a stretch must gain to be a span of its own
+SEGMENT_ROUNDS = 3  # re-estimates of the watermarked green rate from the stretches found
+# the estimate's cap: near 1 a few red tokens (retokenised boundaries, repeats) would split a span
+MAX_GREEN_RATE = 0.9
 
 
 @dataclass(frozen=True)
@@ -98,3 +110,45 @@ def best_segment(scored: np.ndarray, green: np.ndarray, start: int, end: int, ga
         int(totals[i, j]),
         int(greens[i, j]),
     )
+
+
+def watermarked_segments(scored: np.ndarray, green: np.ndarray, start: int, end: int, gamma: float):
+    """The watermarked stretches ``[(seg_start, seg_end), ...]`` inside ``[start, end)``, each with at
+    least ``MIN_SPAN_TOKENS`` scored tokens; the green rate of watermarked text is estimated from the
+    region (first its largest-z segment, then the stretches found)."""
+    positions = start + np.flatnonzero(scored[start:end])
+    is_green = green[positions]
+    seg_start, seg_end = best_segment(scored, green, start, end, gamma)[:2]
+    labels = (positions >= seg_start) & (positions < seg_end)
+    for _ in range(SEGMENT_ROUNDS):
+        rate = float(np.clip(is_green[labels].mean() if labels.any() else 1.0, gamma + 0.05, MAX_GREEN_RATE))
+        gains = np.where(is_green, math.log(rate / gamma), math.log((1 - rate) / (1 - gamma)))
+        updated = _best_labelling(gains, SEGMENT_PENALTY)
+        if np.array_equal(updated, labels):
+            break
+        labels = updated
+    segments = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], labels.astype(np.int8), [0]])))
+    for first, last in zip(edges[::2], edges[1::2], strict=True):  # runs [first, last) of watermarked positions
+        if last - first >= MIN_SPAN_TOKENS:
+            segments.append((int(positions[first]), int(positions[last - 1]) + 1))
+    return segments
+
+
+def _best_labelling(gains: np.ndarray, penalty: float) -> np.ndarray:
+    """bool per position: the labelling maximising the gains of watermarked positions less
+    ``penalty`` per watermarked run (Viterbi over two states)."""
+    count = len(gains)
+    from_watermarked = np.zeros(count, dtype=bool)  # watermarked at i continues a run (else starts one)
+    human_after_run = np.zeros(count, dtype=bool)  # human at i follows a watermarked position
+    human, watermarked = 0.0, -math.inf
+    for i, gain in enumerate(gains.tolist()):
+        from_watermarked[i] = watermarked >= human - penalty
+        human_after_run[i] = watermarked > human
+        human, watermarked = max(human, watermarked), max(watermarked, human - penalty) + gain
+    labels = np.zeros(count, dtype=bool)
+    in_run = watermarked > human
+    for i in range(count - 1, -1, -1):
+        labels[i] = in_run
+        in_run = from_watermarked[i] if in_run else human_after_run[i]
+    return labels
