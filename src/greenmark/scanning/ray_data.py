@@ -2,11 +2,16 @@
 
 ``scan_dataset`` adds the detection columns to any Ray ``Dataset`` with an id and a text column:
 each actor of a fixed pool builds one ``Scanner`` (tokenizer and keyring) when it starts and
-scans Arrow batches. The keys travel as the actor's constructor arguments, serialised in
-memory by Ray; they are never written to a file, an environment variable or a log line by
-greenmark. ``scan_with_ray`` is the ``greenmark scan --engine ray`` job: it joins the cluster
-named by ``RAY_ADDRESS`` (or starts Ray on this machine), scans the inputs in their order and
-writes the output as the local engine does.
+scans Arrow batches. The keys travel as the actor's constructor arguments, which Ray Data
+keeps in Ray's in-memory object store; greenmark never writes them to a file, an environment
+variable or a log line. Ray itself spills objects to local disk when the store runs out of
+memory: on clusters that scan with secrets, disable spilling or spill to an encrypted disk.
+Ray's driver also logs, once per scan, that the actors' constructor arguments live in the
+object store (its warning about restarting actors); it is expected.
+
+``scan_with_ray`` is the ``greenmark scan --engine ray`` job: it joins the cluster named by
+``RAY_ADDRESS`` (or starts Ray on this machine), scans the inputs in their order and writes
+the output as the local engine does.
 
 >>> import ray
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
