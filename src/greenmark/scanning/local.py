@@ -26,7 +26,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -132,16 +131,7 @@ def _start_worker(pairs: list, alpha: float) -> None:
 def _scan_part(batch: pa.Table, part: Path) -> tuple[int, int]:
     """Scan one batch into its part file (temporary name, then rename); returns (rows, scored tokens)."""
     result = _scanner(batch).drop_columns(["text"])
-    handle, temporary = tempfile.mkstemp(dir=part.parent, prefix=f".{part.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pq.write_table(result, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, part)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically([result], part)
     tokens = pa.compute.sum(result.column("num_scored_tokens")).as_py() or 0
     return len(result), tokens
 
