@@ -6,6 +6,7 @@ Needs the ``[generate]`` extra (torch, transformers), imported only when the com
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from greenmark.cli.common import (
     stderr_console,
     tenant_option,
 )
+from greenmark.generator.sampling import GREEDY_TEMPERATURE, MAX_SEED, MAX_TEMPERATURE, SamplingParameters
 from greenmark.store import DuplicateKeyError, KeyStore, StoredKey
 from greenmark.watermark import WatermarkKey, WatermarkSpec
 
@@ -37,16 +39,21 @@ DEFAULT_KEY_NAME = "default"
 )
 @tenant_option("Tenant that owns the key.")
 @click.option("--model", default=None, show_default="the embedded model", help="Causal LM: local path or hub name.")
-@click.option("--max-new-tokens", type=click.IntRange(1), default=200, help="Most tokens to generate.")
-@click.option("--temperature", type=click.FloatRange(0), default=1.0, help="Sampling temperature; 0 decodes greedily.")
-@click.option("--top-k", type=click.IntRange(0), default=0, help="Sample among the k likeliest tokens only; 0: all.")
+@click.option("--max-new-tokens", type=int, default=200, help="Most tokens to generate (>= 1).")
+@click.option(
+    "--temperature",
+    type=float,
+    default=1.0,
+    help=f"Sampling temperature, 0 to {MAX_TEMPERATURE:g}; {GREEDY_TEMPERATURE:g} or less decodes greedily.",
+)
+@click.option("--top-k", type=int, default=0, help="Sample among the k likeliest tokens only; 0: all.")
 @click.option(
     "--top-p",
-    type=click.FloatRange(0, 1, min_open=True),
+    type=float,
     default=1.0,
-    help="Nucleus sampling: the smallest set of tokens with this much probability.",
+    help="Nucleus sampling, in (0, 1]: the smallest set of tokens with this much probability.",
 )
-@click.option("--seed", type=int, default=None, help="Random seed, for reproducible samples.")
+@click.option("--seed", type=int, default=None, help=f"Random seed (0 to {MAX_SEED}), for reproducible samples.")
 @click.option("--no-watermark", is_flag=True, help="Generate without the watermark (for comparison); uses no key.")
 @json_option
 @quiet_option
@@ -72,15 +79,13 @@ def generate(
     """
     if (prompt is None) == (prompt_file is None):
         raise click.UsageError("give either PROMPT or --prompt-file")
+    sampling = SamplingParameters(max_new_tokens, temperature, top_k, top_p, seed)  # before the slow model load
     prompt = prompt if prompt_file is None else Document.from_path(prompt_file).text
     try:
-        from transformers.utils import logging as transformers_logging
-
         from greenmark.generator import WatermarkedGenerator, load_default_model, load_model
         from greenmark.generator.generator import logits_width
     except ImportError as error:
         raise InputError(f"generate needs the [generate] extra (pip install 'greenmark[generate]'): {error}") from None
-    transformers_logging.disable_progress_bar()  # our own status line replaces its weight-loading bar
 
     with KeyStore.open() as store:
         stored = None if no_watermark else _existing_key(store, key_name, tenant)
@@ -94,15 +99,7 @@ def generate(
 
     generator = WatermarkedGenerator(language_model, tokenizer, key, None if stored is None else stored.spec)
     with nullcontext() if quiet else stderr_console().status("Generating"):
-        (output,) = generator.generate(
-            [prompt],
-            max_new_tokens=max_new_tokens,
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            seed=seed,
-            watermark=not no_watermark,
-        )
+        (output,) = generator.generate([prompt], **asdict(sampling), watermark=not no_watermark)
     if as_json:
         echo_json(
             {

@@ -21,6 +21,7 @@ from greenmark.detector_api.config import ApiSettings
 from greenmark.detector_api.generation import GenerationService
 from greenmark.detector_api.logs import log_config
 from greenmark.detector_api.middleware import RequestContextMiddleware
+from greenmark.detector_api.openapi import state_limits
 from greenmark.detector_api.problems import install_problem_handlers
 from greenmark.detector_api.routes import detect, generate, health, keys
 from greenmark.detector_api.state import ApiState
@@ -56,6 +57,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="greenmark detection API", version=greenmark.__version__, description=DESCRIPTION, lifespan=lifespan
     )
+    app.openapi = lambda: state_limits(FastAPI.openapi(app), settings)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     for router in (detect.router, generate.router, keys.router, health.router):

@@ -1,7 +1,9 @@
 """Request and response bodies of the API (pydantic), serialised from the library's result objects.
 
-Server-side limits (inputs per request, characters per text) depend on settings and are
-checked by the routes (413); the schema holds what is true everywhere.
+Server-side limits (inputs per request, characters per text, ``max_new_tokens``) depend on
+settings: the routes check them (413, or 422 for ``max_new_tokens``) and the published OpenAPI
+schema states this server's values (``greenmark.detector_api.openapi``). The sampling bounds
+are ``greenmark.generator.sampling``'s (importing it needs no torch).
 
 >>> DetectRequest.model_validate({"inputs": [{"id": "a", "text": "hello"}]}).return_spans
 False
@@ -15,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 import greenmark
+from greenmark.generator.sampling import GREEDY_TEMPERATURE, MAX_SEED, MAX_TEMPERATURE, SamplingParameters
 from greenmark.watermark import DetectionResult
 from greenmark.watermark.marks import TokenMark
 from greenmark.watermark.spec import SCHEME_VERSION
@@ -23,18 +26,26 @@ DETECTOR_VERSION = f"greenmark {greenmark.__version__} ({SCHEME_VERSION})"
 Decision = Literal["watermarked", "not_watermarked", "insufficient_evidence"]
 
 
+# A character that is not whitespace by Python's str.isspace() (what the library strips), written out
+# as \uXXXX escapes (no whitespace lies above U+FFFF), which Python, pydantic (Rust) and JSON Schema
+# (ECMA-262) regexes read alike.
+NOT_ONLY_WHITESPACE = "[^" + "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace()) + "]"
+
+
 def _encodable(text: str) -> str:
     # JSON may carry lone surrogates ("\ud800"), which no tokenizer can encode.
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("text contains a lone surrogate (not valid Unicode)") from None
-    if not text.strip():
-        raise ValueError("text is empty or only whitespace")
     return text
 
 
-Text = Annotated[str, Field(min_length=1), AfterValidator(_encodable)]
+Text = Annotated[
+    str,
+    Field(min_length=1, pattern=NOT_ONLY_WHITESPACE, description="not empty nor only whitespace"),
+    AfterValidator(_encodable),
+]
 
 
 class StrictModel(BaseModel):
@@ -49,7 +60,11 @@ class DetectInput(StrictModel):
 class DetectRequest(StrictModel):
     inputs: list[DetectInput] = Field(min_length=1, description="the texts to test (at most the server's max_inputs)")
     alpha: float | None = Field(
-        default=None, gt=0, le=0.01, description="family-wise false-positive rate (default: the server's)"
+        default=None,
+        gt=0,
+        le=0.01,
+        allow_inf_nan=False,
+        description="family-wise false-positive rate (default: the server's)",
     )
     return_spans: bool = Field(default=False, description="locate watermarked stretches inside each text")
     return_marks: bool = Field(
@@ -129,11 +144,21 @@ class DetectResponse(BaseModel):
 class GenerateRequest(StrictModel):
     prompts: list[Text] = Field(min_length=1, description="the prompts to continue (at most the server's cap)")
     max_new_tokens: int = Field(default=200, ge=1, description="at most the server's generate_max_new_tokens")
-    temperature: float = Field(default=1.0, ge=0, le=10, description="0: greedy")
-    top_k: int = Field(default=0, ge=0, le=100_000, description="0: no top-k cut")
-    top_p: float = Field(default=1.0, gt=0, le=1)
-    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    temperature: float = Field(
+        default=1.0,
+        ge=0,
+        le=MAX_TEMPERATURE,
+        allow_inf_nan=False,
+        description=f"{GREEDY_TEMPERATURE:g} or less (e.g. 0): greedy decoding",
+    )
+    top_k: int = Field(default=0, ge=0, description="0: no top-k cut")
+    top_p: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     key_name: str | None = Field(default=None, max_length=64, description="which of the tenant's keys to use")
+
+    def sampling(self) -> SamplingParameters:
+        """The request's sampling parameters, checked by the generator's rule."""
+        return SamplingParameters(self.max_new_tokens, self.temperature, self.top_k, self.top_p, self.seed)
 
 
 class GenerateOutput(BaseModel):

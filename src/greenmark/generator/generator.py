@@ -4,8 +4,8 @@ Sampling is transformers' ``model.generate`` with ``WatermarkLogitsProcessor`` i
 ``logits_processor`` list, so the bias applies to the raw logits before temperature, top-k
 and top-p. ``seed`` seeds torch's global generator: the same prompts, batch and seed give
 the same tokens. A row of a batch does not equal the same prompt sampled alone, because the
-rows draw from one random stream; greedy decoding (``temperature=0``) does not depend on the
-batch.
+rows draw from one random stream; greedy decoding (``temperature=0``, or any temperature up to
+``sampling.GREEDY_TEMPERATURE``) does not depend on the batch.
 
 >>> from greenmark.watermark import WatermarkKey
 >>> generator = WatermarkedGenerator.from_default(key=WatermarkKey.generate())
@@ -27,6 +27,7 @@ from transformers import GenerationConfig, LogitsProcessorList, TextIteratorStre
 from greenmark.generator.errors import GenerationError
 from greenmark.generator.loading import load_default_model, load_model
 from greenmark.generator.logits_processor import WatermarkLogitsProcessor
+from greenmark.generator.sampling import SamplingParameters
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
 from greenmark.watermark.tokenizer import TextTokenizer
@@ -90,8 +91,6 @@ class WatermarkedGenerator:
             raise GenerationError("no prompts given")
         if not all(isinstance(p, str) and p.strip() for p in prompts):
             raise GenerationError("every prompt must be a non-empty string")
-        if not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-            raise GenerationError("max_new_tokens must be a positive integer")
         encoded = self.tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
         longest = encoded["input_ids"].shape[1]
         if longest + max_new_tokens > self.max_length:
@@ -101,16 +100,14 @@ class WatermarkedGenerator:
             )
         return encoded.to(self.model.device)
 
-    def _generation_config(self, max_new_tokens, temperature, top_k, top_p) -> GenerationConfig:
-        if temperature < 0 or not 0 < top_p <= 1 or top_k < 0:
-            raise GenerationError("need temperature >= 0, 0 < top_p <= 1 and top_k >= 0")
-        sampling = temperature > 0
+    def _generation_config(self, parameters: SamplingParameters) -> GenerationConfig:
+        sampling = not parameters.greedy
         return GenerationConfig(
-            max_new_tokens=max_new_tokens,
+            max_new_tokens=parameters.max_new_tokens,
             do_sample=sampling,
-            temperature=temperature if sampling else None,
-            top_k=top_k if sampling else None,
-            top_p=top_p if sampling else None,
+            temperature=parameters.temperature if sampling else None,
+            top_k=parameters.top_k if sampling else None,
+            top_p=parameters.top_p if sampling else None,
             pad_token_id=self.tokenizer.pad_token_id,
             eos_token_id=self.tokenizer.eos_token_id,
         )
@@ -129,9 +126,13 @@ class WatermarkedGenerator:
         seed: int | None = None,
         watermark: bool = True,
     ) -> list[GenerationOutput]:
-        """Sample a continuation of each prompt (``top_k=0``: no top-k cut; ``temperature=0``: greedy)."""
+        """Sample a continuation of each prompt (``top_k=0``: no top-k cut; ``temperature=0``: greedy).
+
+        The parameters are checked by ``SamplingParameters`` (a ``GenerationError`` when invalid).
+        """
+        parameters = SamplingParameters(max_new_tokens, temperature, top_k, top_p, seed)
         encoded = self._encode(prompts, max_new_tokens)
-        config = self._generation_config(max_new_tokens, temperature, top_k, top_p)
+        config = self._generation_config(parameters)
         if seed is not None:
             torch.manual_seed(seed)
         output = self.model.generate(**encoded, generation_config=config, logits_processor=self._processors(watermark))
@@ -165,9 +166,10 @@ class WatermarkedGenerator:
         seed: int | None = None,
         watermark: bool = True,
     ) -> Iterator[str]:
-        """Yield the continuation of one prompt piece by piece as it is generated."""
+        """Yield the continuation of one prompt piece by piece as it is generated (parameters as ``generate``)."""
+        parameters = SamplingParameters(max_new_tokens, temperature, top_k, top_p, seed)
         encoded = self._encode([prompt], max_new_tokens)
-        config = self._generation_config(max_new_tokens, temperature, top_k, top_p)
+        config = self._generation_config(parameters)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         if seed is not None:
             torch.manual_seed(seed)

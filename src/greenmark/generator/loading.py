@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers.utils import logging as transformers_logging
 
 from greenmark.generator.errors import GenerationError
 
@@ -30,13 +33,15 @@ def load_model(path_or_name: str | Path, device=None, dtype=None):
     """``(model, tokenizer)`` in eval mode on ``device``; the tokenizer pads on the left.
 
     The default dtype is bfloat16 on CUDA and float32 on CPU (CPUs without native bf16 run
-    bf16 matrix products many times slower).
+    bf16 matrix products many times slower). transformers' "Loading weights" progress bar is
+    off while loading: it would be a non-JSON line in a server's log; the CLI draws its own.
     """
     device = torch.device(device) if device is not None else default_device()
     dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path_or_name))
-        model = AutoModelForCausalLM.from_pretrained(str(path_or_name), dtype=dtype)
+        with _no_progress_bars():
+            tokenizer = AutoTokenizer.from_pretrained(str(path_or_name))
+            model = AutoModelForCausalLM.from_pretrained(str(path_or_name), dtype=dtype)
     except (OSError, ValueError) as error:
         raise GenerationError(f"could not load model {str(path_or_name)!r}: {error}") from error
     if not model.can_generate():
@@ -53,3 +58,14 @@ def load_default_model(device=None, dtype=None):
     if not (path / "model.safetensors").is_file():
         raise GenerationError(f"the embedded default model is missing from {path}")
     return load_model(path, device=device, dtype=dtype)
+
+
+@contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            transformers_logging.enable_progress_bar()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -35,17 +36,9 @@ async def generate(
     enforce_limits(body.prompts, settings.generate_max_prompts, settings.generate_max_prompt_chars, "prompt")
     if body.max_new_tokens > settings.generate_max_new_tokens:
         raise ProblemError(422, f"max_new_tokens is capped at {settings.generate_max_new_tokens} on this server")
+    sampling = body.sampling()  # the generator's rule (422), checked before the request queues
     key, stored = await run_in_threadpool(state.generation.choose_key, state.store, caller.tenant, body.key_name)
-    outputs = await state.generation.generate(
-        key,
-        stored.spec,
-        body.prompts,
-        max_new_tokens=body.max_new_tokens,
-        temperature=body.temperature,
-        top_k=body.top_k,
-        top_p=body.top_p,
-        seed=body.seed,
-    )
+    outputs = await state.generation.generate(key, stored.spec, body.prompts, **asdict(sampling))
     return GenerateResponse(
         key_id=stored.key_id,
         outputs=[
