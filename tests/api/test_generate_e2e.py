@@ -8,7 +8,6 @@ import pytest
 from tests.api.conftest import ServerProcess, bearer
 
 pytest.importorskip("torch")
-pytest.importorskip("greenmark.generator")
 
 
 @pytest.fixture(scope="module")
