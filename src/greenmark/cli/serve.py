@@ -2,16 +2,25 @@
 
 The app's settings come from ``GREENMARK_API_*`` variables and the key store's from
 ``GREENMARK_HOME`` / ``GREENMARK_DB_URL`` / ``GREENMARK_MASTER_KEY``; the options here set
-how it is served. Exit status: 0 after a clean shutdown, 2 for bad options or settings.
+how it is served. The settings, the key store and its master key are checked before uvicorn
+starts. Exit status: 0 after a clean shutdown, 2 for bad options or settings or an unusable
+key store (one line on stderr). Workers end with the master, even when it is killed with
+SIGKILL (Linux; ``greenmark.process_lifetime``).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from pydantic import ValidationError
+
+from greenmark.cli.common import InputError
+from greenmark.store import KeyStore, StoreError
 
 APP_FACTORY = "greenmark.detector_api.main:create_app"
 
@@ -56,15 +65,32 @@ def serve(host: str, port: int, workers: int, generate: bool | None, log_level: 
         settings = ApiSettings()
     except ValidationError as error:
         raise click.UsageError(f"invalid GREENMARK_API_* setting: {error}") from None
-    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="greenmark-metrics-")
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=log_config(settings.log_level, with_messages=settings.debug_log_text),
-        access_log=False,
-        server_header=False,
-    )
+    try:
+        KeyStore.open().close()  # a wrong master key or an unreachable database: one line, exit 2
+    except StoreError as error:
+        raise InputError(" ".join(str(error).split())) from None
+    with _metrics_directory(workers):
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=log_config(settings.log_level, with_messages=settings.debug_log_text),
+            access_log=False,
+            server_header=False,
+        )
+
+
+@contextmanager
+def _metrics_directory(workers: int) -> Iterator[None]:
+    """With several workers, a fresh ``PROMETHEUS_MULTIPROC_DIR`` (unless one is set), removed afterwards."""
+    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="greenmark-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

@@ -12,11 +12,10 @@ import asyncio
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from greenmark.detector_api.problems import ProblemError
+from greenmark.detector_api.problems import RETRY_LATER, ProblemError
 from greenmark.store import KeyStatus, KeyStore, StoredKey
 from greenmark.watermark import TextTokenizer, WatermarkKey, WatermarkSpec
 
-RETRY_LATER = {"Retry-After": "5"}
 logger = logging.getLogger("greenmark.detector_api.generation")
 
 

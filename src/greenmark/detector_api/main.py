@@ -10,6 +10,7 @@ Run it with ``greenmark serve`` or ``uvicorn --factory greenmark.detector_api.ma
 from __future__ import annotations
 
 import logging.config
+import multiprocessing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,7 @@ from greenmark.detector_api.openapi import state_limits
 from greenmark.detector_api.problems import install_problem_handlers
 from greenmark.detector_api.routes import detect, generate, health, keys
 from greenmark.detector_api.state import ApiState
+from greenmark.process_lifetime import end_with_parent
 from greenmark.store import KeyStore
 from greenmark.watermark import default_tokenizer
 
@@ -42,6 +44,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        supervisor = multiprocessing.parent_process()
+        if supervisor is not None:  # a worker of `serve --workers N`: it must not outlive the master
+            end_with_parent(supervisor.pid)
         store = await run_in_threadpool(KeyStore.open)
         generation = None
         if settings.generate:
@@ -55,10 +60,18 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             store.close()
 
     app = FastAPI(
-        title="greenmark detection API", version=greenmark.__version__, description=DESCRIPTION, lifespan=lifespan
+        title="greenmark detection API",
+        version=greenmark.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redirect_slashes=False,  # the middleware drops a trailing slash instead
     )
     app.openapi = lambda: state_limits(FastAPI.openapi(app), settings)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
     install_problem_handlers(app)
     for router in (detect.router, generate.router, keys.router, health.router):
         app.include_router(router)

@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from greenmark.detector_api import metrics
-from greenmark.detector_api.deps import State, authorized, enforce_limits
+from greenmark.detector_api.deps import Caller, State, authorized_routes, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
 from greenmark.detector_api.schemas import DETECTOR_VERSION, DetectOutput, DetectRequest, DetectResponse
-from greenmark.store import ApiKeyInfo
 from greenmark.watermark.keyring import Keyring
 from greenmark.watermark.marks import TokenMark, token_marks
 
-router = APIRouter(prefix="/v1", tags=["detection"])
+router = APIRouter(prefix="/v1", tags=["detection"], route_class=authorized_routes("detect"))
 logger = logging.getLogger("greenmark.detector_api.detect")
 
 
 @router.post(
     "/detect",
-    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 500),
+    responses=problem_responses(400, 401, 403, 408, 409, 413, 415, 422, 429, 500, 503),
 )
 async def detect(
     body: DetectRequest,
-    caller: Annotated[ApiKeyInfo, Depends(authorized("detect", json_body=True))],
+    caller: Caller,
     state: State,
 ) -> DetectResponse:
     """Decide, per text, whether it carries the watermark of one of the tenant's keys.

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from greenmark.detector_api.deps import State, authorized, enforce_limits
+from greenmark.detector_api.deps import Caller, State, authorized_routes, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
 from greenmark.detector_api.schemas import GenerateOutput, GenerateRequest, GenerateResponse
-from greenmark.store import ApiKeyInfo
 
-router = APIRouter(prefix="/v1", tags=["generation"])
+router = APIRouter(prefix="/v1", tags=["generation"], route_class=authorized_routes("generate"))
 
 
 @router.post(
     "/generate",
-    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
+    responses=problem_responses(400, 401, 403, 404, 408, 409, 413, 415, 422, 429, 500, 503),
 )
 async def generate(
     body: GenerateRequest,
-    caller: Annotated[ApiKeyInfo, Depends(authorized("generate", json_body=True))],
+    caller: Caller,
     state: State,
 ) -> GenerateResponse:
     """Continue each prompt, watermarked with the tenant's active key that fits the model.
