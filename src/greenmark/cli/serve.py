@@ -23,6 +23,9 @@ from greenmark.cli.common import InputError
 from greenmark.store import KeyStore, StoreError
 
 APP_FACTORY = "greenmark.detector_api.main:create_app"
+# How long uvicorn's master waits for a worker to answer its health check before replacing it; a new
+# worker must import greenmark (and torch with --generate) within it, which takes seconds on a busy host.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 @click.command()
@@ -79,6 +82,7 @@ def serve(host: str, port: int, workers: int, generate: bool | None, log_level: 
             log_config=log_config(settings.log_level, with_messages=settings.debug_log_text),
             access_log=False,
             server_header=False,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
 
 
