@@ -57,6 +57,7 @@ def serve(host: str, port: int, workers: int, generate: bool | None, log_level: 
     import uvicorn
 
     from greenmark.detector_api.config import ApiSettings
+    from greenmark.detector_api.http_protocol import ProblemHttpProtocol
     from greenmark.detector_api.logs import log_config
 
     # Workers are separate processes: options reach their settings through the environment.
@@ -83,6 +84,7 @@ def serve(host: str, port: int, workers: int, generate: bool | None, log_level: 
             access_log=False,
             server_header=False,
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            http=ProblemHttpProtocol,
         )
 
 

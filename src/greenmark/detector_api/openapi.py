@@ -27,5 +27,6 @@ def state_limits(schema: dict[str, Any], settings: ApiSettings) -> dict[str, Any
     generate = components["GenerateRequest"]["properties"]
     generate["prompts"]["maxItems"] = settings.generate_max_prompts
     generate["prompts"]["items"]["maxLength"] = settings.generate_max_prompt_chars
-    generate["max_new_tokens"]["maximum"] = settings.generate_max_new_tokens
+    (max_new_tokens, _none) = generate["max_new_tokens"]["anyOf"]
+    max_new_tokens["maximum"] = settings.generate_max_new_tokens
     return schema

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from greenmark.store import StoreUnavailableError
 from greenmark.watermark import WatermarkError
@@ -115,7 +116,21 @@ async def _on_problem(request: Request, error: ProblemError) -> JSONResponse:
 
 async def _on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     detail = error.detail if error.detail != HTTPStatus(error.status_code).phrase else None
-    return problem_response(request, error.status_code, detail, dict(error.headers or {}))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:  # Starlette names the methods of one route; a path may have several
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem_response(request, error.status_code, detail, headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    return sorted(
+        {
+            method
+            for route in request.app.routes
+            if route.matches(request.scope)[0] != Match.NONE
+            for method in getattr(route, "methods", None) or ()
+        }
+    )
 
 
 async def _on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 import greenmark
 from greenmark.generator.sampling import GREEDY_TEMPERATURE, MAX_SEED, MAX_TEMPERATURE, SamplingParameters
@@ -24,6 +24,7 @@ from greenmark.watermark.spec import SCHEME_VERSION
 
 DETECTOR_VERSION = f"greenmark {greenmark.__version__} ({SCHEME_VERSION})"
 Decision = Literal["watermarked", "not_watermarked", "insufficient_evidence"]
+DEFAULT_MAX_NEW_TOKENS = 200
 
 
 # A character that is not whitespace by Python's str.isspace() (what the library strips), written out
@@ -46,6 +47,14 @@ Text = Annotated[
     Field(min_length=1, pattern=NOT_ONLY_WHITESPACE, description="not empty nor only whitespace"),
     AfterValidator(_encodable),
 ]
+
+
+def _whole_number(value):
+    # JSON Schema counts 3.0 as an integer; strict pydantic would refuse it (strings stay refused).
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+JsonInteger = Annotated[int, BeforeValidator(_whole_number)]
 
 
 class StrictModel(BaseModel):
@@ -143,7 +152,10 @@ class DetectResponse(BaseModel):
 
 class GenerateRequest(StrictModel):
     prompts: list[Text] = Field(min_length=1, description="the prompts to continue (at most the server's cap)")
-    max_new_tokens: int = Field(default=200, ge=1, description="at most the server's generate_max_new_tokens")
+    max_new_tokens: Annotated[int, Field(ge=1), BeforeValidator(_whole_number)] | None = Field(
+        default=None,
+        description=f"default {DEFAULT_MAX_NEW_TOKENS}, or the server's cap (generate_max_new_tokens) if lower",
+    )
     temperature: float = Field(
         default=1.0,
         ge=0,
@@ -151,14 +163,15 @@ class GenerateRequest(StrictModel):
         allow_inf_nan=False,
         description=f"{GREEDY_TEMPERATURE:g} or less (e.g. 0): greedy decoding",
     )
-    top_k: int = Field(default=0, ge=0, description="0: no top-k cut")
+    top_k: JsonInteger = Field(default=0, ge=0, description="0: no top-k cut")
     top_p: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
-    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED), BeforeValidator(_whole_number)] | None = None
     key_name: str | None = Field(default=None, max_length=64, description="which of the tenant's keys to use")
 
-    def sampling(self) -> SamplingParameters:
-        """The request's sampling parameters, checked by the generator's rule."""
-        return SamplingParameters(self.max_new_tokens, self.temperature, self.top_k, self.top_p, self.seed)
+    def sampling(self, max_new_tokens_cap: int) -> SamplingParameters:
+        """The request's sampling parameters, checked by the generator's rule (a ``GenerationError``: 422)."""
+        max_new_tokens = self.max_new_tokens or min(DEFAULT_MAX_NEW_TOKENS, max_new_tokens_cap)
+        return SamplingParameters(max_new_tokens, self.temperature, self.top_k, self.top_p, self.seed)
 
 
 class GenerateOutput(BaseModel):

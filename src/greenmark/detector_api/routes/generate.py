@@ -32,9 +32,10 @@ async def generate(
     if state.generation is None:
         raise ProblemError(404, "generation is not enabled on this server")
     enforce_limits(body.prompts, settings.generate_max_prompts, settings.generate_max_prompt_chars, "prompt")
-    if body.max_new_tokens > settings.generate_max_new_tokens:
-        raise ProblemError(422, f"max_new_tokens is capped at {settings.generate_max_new_tokens} on this server")
-    sampling = body.sampling()  # the generator's rule (422), checked before the request queues
+    cap = settings.generate_max_new_tokens
+    if body.max_new_tokens is not None and body.max_new_tokens > cap:
+        raise ProblemError(422, f"max_new_tokens is capped at {cap} on this server")
+    sampling = body.sampling(cap)  # the generator's rule (422), checked before the request queues
     key, stored = await run_in_threadpool(state.generation.choose_key, state.store, caller.tenant, body.key_name)
     outputs = await state.generation.generate(key, stored.spec, body.prompts, **asdict(sampling))
     return GenerateResponse(
