@@ -39,12 +39,13 @@ def fuzz_server(tenants, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzz_server, tenants):
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(fuzz_server, tenants, tmp_path):
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run"]
     command += [f"{fuzz_server.url}/openapi.json", "--checks", "all", "--max-time", str(FUZZ_SECONDS)]
     command += ["-H", f"Authorization: Bearer {tenants.fuzz_token}", "--workers", "1", "--request-timeout", "60"]
     command += ["--seed", "15", "--no-color", "--generation-database", "none"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=FUZZ_SECONDS + 300)
+    # cwd: schemathesis keeps a crash cache in the working directory
+    result = subprocess.run(command, capture_output=True, text=True, timeout=FUZZ_SECONDS + 300, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
     assert "Failures:" not in result.stdout and "Errors:" not in result.stdout
     assert "unhandled error" not in fuzz_server.log()
