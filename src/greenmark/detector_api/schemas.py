@@ -54,7 +54,7 @@ def _whole_number(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-JsonInteger = Annotated[int, BeforeValidator(_whole_number)]
+WholeNumber = BeforeValidator(_whole_number)
 
 
 class StrictModel(BaseModel):
@@ -152,7 +152,7 @@ class DetectResponse(BaseModel):
 
 class GenerateRequest(StrictModel):
     prompts: list[Text] = Field(min_length=1, description="the prompts to continue (at most the server's cap)")
-    max_new_tokens: Annotated[int, Field(ge=1), BeforeValidator(_whole_number)] | None = Field(
+    max_new_tokens: Annotated[int, Field(ge=1), WholeNumber] | None = Field(
         default=None,
         description=f"default {DEFAULT_MAX_NEW_TOKENS}, or the server's cap (generate_max_new_tokens) if lower",
     )
@@ -163,9 +163,9 @@ class GenerateRequest(StrictModel):
         allow_inf_nan=False,
         description=f"{GREEDY_TEMPERATURE:g} or less (e.g. 0): greedy decoding",
     )
-    top_k: JsonInteger = Field(default=0, ge=0, description="0: no top-k cut")
+    top_k: Annotated[int, Field(ge=0), WholeNumber] = Field(default=0, description="0: no top-k cut")
     top_p: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED), BeforeValidator(_whole_number)] | None = None
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED), WholeNumber] | None = None
     key_name: str | None = Field(default=None, max_length=64, description="which of the tenant's keys to use")
 
     def sampling(self, max_new_tokens_cap: int) -> SamplingParameters:
