@@ -58,7 +58,7 @@ class Scanner:
         alpha: family-wise false-positive rate per document.
         id_column, text_column: the input columns; the id is passed through untouched.
 
-    >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
+    >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
     >>> from greenmark.watermark.keyring import Keyring
     >>> foreign = WatermarkSpec(vocab_size=50_000, tokenizer_fingerprint="sha256:0")
     >>> try:
