@@ -4,8 +4,9 @@
 API key (cached for ``settings.api_key_cache_seconds``, the most a revocation waits) and the
 tenant's keyring (cached for ``settings.cache_seconds``). Both run in the thread pool on a miss,
 so the event loop never waits on the database. A client address whose authentications keep
-failing is answered 429 without a lookup (``settings.failed_auth_*``). Keys whose spec needs
-another tokenizer than the server's are left out of detection (``Keyring.skipped``).
+failing is answered 429 without a lookup (``settings.failed_auth_*``). The keyring is the key
+store's (``KeyStore.keyring``): keys whose spec needs another tokenizer than the server's are
+left out of detection (``skipped_keys``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ from greenmark.detector_api.config import ApiSettings
 from greenmark.detector_api.generation import GenerationService
 from greenmark.detector_api.problems import ProblemError
 from greenmark.detector_api.ratelimit import TokenBucketLimiter
-from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore
+from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore, TenantKeyring
 from greenmark.watermark import TextTokenizer
-from greenmark.watermark.keyring import Keyring
 
 
 @dataclass
@@ -75,12 +75,11 @@ class ApiState:
         if wait > 0:
             raise ProblemError(429, "rate limit exceeded for this API key", _retry_after(wait))
 
-    async def keyring(self, tenant: str) -> Keyring:
+    async def keyring(self, tenant: str) -> TenantKeyring:
         """The tenant's non-retired keys that this server's tokenizer can test."""
         keyring = self._keyrings.get(tenant)
         if keyring is None:
-            keys = await run_in_threadpool(self.store.keys_for_detection, tenant)
-            keyring = Keyring([(key, spec) for key, spec, _ in keys], self.tokenizer, skip_unmatched=True)
+            keyring = await run_in_threadpool(self.store.keyring, tenant, [self.tokenizer])
             self._keyrings.put(tenant, keyring)
         return keyring
 

@@ -1,10 +1,12 @@
 """``WatermarkedGenerator``: batched (left-padded) watermarked sampling from a causal LM.
 
 Sampling is transformers' ``model.generate`` with ``WatermarkLogitsProcessor`` in its
-``logits_processor`` list, so the bias applies to the raw logits before temperature, top-k
-and top-p. ``seed`` seeds torch's global generator: the same prompts, batch and seed give
-the same tokens. A row of a batch does not equal the same prompt sampled alone, because the
-rows draw from one random stream; greedy decoding (``temperature=0``, or any temperature up to
+``logits_processor`` list. A green-list bias applies to the raw logits before temperature,
+top-k and top-p; a scheme that owns sampling (``TorchScheme.owns_sampling``) applies them
+itself, and ``generate`` then samples its output with transformers' warpers off. ``seed``
+seeds torch's global generator: the same prompts, batch and seed give the same tokens. A row
+of a batch does not equal the same prompt sampled alone, because the rows draw from one
+random stream; greedy decoding (``temperature=0``, or any temperature up to
 ``sampling.GREEDY_TEMPERATURE``) does not depend on the batch.
 
 >>> from greenmark.watermark import WatermarkKey
@@ -28,6 +30,7 @@ from greenmark.generator.errors import GenerationError
 from greenmark.generator.loading import load_default_model, load_model
 from greenmark.generator.logits_processor import WatermarkLogitsProcessor
 from greenmark.generator.sampling import SamplingParameters
+from greenmark.generator.schemes import Sampling
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
 from greenmark.watermark.tokenizer import TextTokenizer
@@ -100,20 +103,30 @@ class WatermarkedGenerator:
             )
         return encoded.to(self.model.device)
 
-    def _generation_config(self, parameters: SamplingParameters) -> GenerationConfig:
+    def _generation_config(self, parameters: SamplingParameters, watermark: bool) -> GenerationConfig:
         sampling = not parameters.greedy
+        temperature, top_k, top_p = parameters.temperature, parameters.top_k, parameters.top_p
+        if watermark and self.processor.owns_sampling:  # the processor applied them: sample its logits as they are
+            temperature, top_k, top_p = 1.0, 0, 1.0
         return GenerationConfig(
             max_new_tokens=parameters.max_new_tokens,
             do_sample=sampling,
-            temperature=parameters.temperature if sampling else None,
-            top_k=parameters.top_k if sampling else None,
-            top_p=parameters.top_p if sampling else None,
+            temperature=temperature if sampling else None,
+            top_k=top_k if sampling else None,
+            top_p=top_p if sampling else None,
             pad_token_id=self.tokenizer.pad_token_id,
             eos_token_id=self.tokenizer.eos_token_id,
         )
 
-    def _processors(self, watermark: bool) -> LogitsProcessorList:
-        return LogitsProcessorList([self.processor] if watermark else [])
+    def _processors(self, watermark: bool, parameters: SamplingParameters) -> LogitsProcessorList:
+        if not watermark:
+            return LogitsProcessorList([])
+        if not self.processor.owns_sampling:
+            return LogitsProcessorList([self.processor])
+        temperature = 0.0 if parameters.greedy else parameters.temperature
+        return LogitsProcessorList(
+            [self.processor.with_sampling(Sampling(temperature, parameters.top_k, parameters.top_p))]
+        )
 
     @torch.inference_mode()
     def generate(
@@ -132,10 +145,11 @@ class WatermarkedGenerator:
         """
         parameters = SamplingParameters(max_new_tokens, temperature, top_k, top_p, seed)
         encoded = self._encode(prompts, max_new_tokens)
-        config = self._generation_config(parameters)
+        config = self._generation_config(parameters, watermark)
+        processors = self._processors(watermark, parameters)
         if seed is not None:
             torch.manual_seed(seed)
-        output = self.model.generate(**encoded, generation_config=config, logits_processor=self._processors(watermark))
+        output = self.model.generate(**encoded, generation_config=config, logits_processor=processors)
         padded_length = encoded["input_ids"].shape[1]
         special = set(self.tokenizer.all_special_ids)
         results = []
@@ -169,16 +183,15 @@ class WatermarkedGenerator:
         """Yield the continuation of one prompt piece by piece as it is generated (parameters as ``generate``)."""
         parameters = SamplingParameters(max_new_tokens, temperature, top_k, top_p, seed)
         encoded = self._encode([prompt], max_new_tokens)
-        config = self._generation_config(parameters)
+        config = self._generation_config(parameters, watermark)
+        processors = self._processors(watermark, parameters)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         if seed is not None:
             torch.manual_seed(seed)
 
         def run():
             with torch.inference_mode():
-                self.model.generate(
-                    **encoded, generation_config=config, logits_processor=self._processors(watermark), streamer=streamer
-                )
+                self.model.generate(**encoded, generation_config=config, logits_processor=processors, streamer=streamer)
 
         worker = Thread(target=run, daemon=True)
         worker.start()
