@@ -10,7 +10,18 @@ from pathlib import Path
 
 import click
 
-from greenmark.cli.common import Document, InputError, keys_to_test, note, quiet_option, tenant_option, write_atomically
+from greenmark.cli.common import (
+    Document,
+    InputError,
+    check_output_path,
+    keys_to_test,
+    max_input_bytes_option,
+    note,
+    quiet_option,
+    tenant_option,
+    write_atomically,
+)
+from greenmark.display_names import display_name
 from greenmark.store import KeyStatus
 from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, canonicalize, default_tokenizer
 from greenmark.watermark.keyring import Keyring
@@ -54,14 +65,16 @@ table.summary td, table.summary th { text-align: left; padding: .1rem 1rem .1rem
     default=DEFAULT_ALPHA,
     help="Family-wise false-positive rate, over every key and window tested.",
 )
+@max_input_bytes_option("a larger FILE is an error (exit status 2)")
 @quiet_option
-def highlight(file, output, tenant, key_id, alpha, quiet) -> None:
+def highlight(file, output, tenant, key_id, alpha, max_input_bytes, quiet) -> None:
     """Write an HTML page colouring a text's green and red tokens.
 
     The page shows FILE (- for stdin) with every token coloured under one key, the located
     watermarked spans and the p-value. It reveals the key's green lists: trusted use only.
     """
-    document = Document.from_path(file)
+    check_output_path(output)
+    document = Document.from_path(file, max_input_bytes)
     detection_keys = keys_to_test(tenant)
     tokenizer = default_tokenizer()
     keyring = Keyring([(k.key, k.spec) for k in detection_keys], tokenizer, skip_unmatched=True)
@@ -80,8 +93,9 @@ def highlight(file, output, tenant, key_id, alpha, quiet) -> None:
     names = {key: f"{k.metadata.name} v{k.metadata.version}" for key, k in by_id.items()}
     page = render_page(document.name, canonicalize(document.text).text, marks, result, label, names)
     write_atomically(output, page)
-    click.echo(f"warning: {output} reveals green lists of key {label}: share it only with trusted people.", err=True)
-    note(f"{document.name}: {result.decision.replace('_', ' ')} (p = {result.p_value:.3g}); wrote {output}", quiet)
+    written = display_name(str(output))
+    click.echo(f"warning: {written} reveals green lists of key {label}: share it only with trusted people.", err=True)
+    note(f"{document.name}: {result.decision.replace('_', ' ')} (p = {result.p_value:.3g}); wrote {written}", quiet)
 
 
 def render_page(
