@@ -30,6 +30,7 @@ from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, TextTokenizer, d
 from greenmark.watermark.keyring import Keyring
 
 BATCH_SIZE = 32
+BATCH_CHARS = 2_000_000  # a batch also ends before its texts pass this length (a longer text is a batch alone)
 EXIT_STATUS = """\b
 Exit status:
   0  no watermark found in any input (or --exit-zero)
@@ -91,8 +92,7 @@ def detect(
     results = []
     with progress_bar(len(documents), quiet) as progress:
         task = progress.add_task("Detecting", total=len(documents))
-        for start in range(0, len(documents), BATCH_SIZE):
-            batch = documents[start : start + BATCH_SIZE]
+        for batch in _batches(documents):
             results += keyring.detect_many([d.text for d in batch], spans=spans, alpha=alpha)
             progress.advance(task, len(batch))
 
@@ -144,6 +144,19 @@ def _directory_documents(directory: Path, max_bytes: int, quiet: bool) -> list[D
             continue
         documents.append(Document.from_bytes(input_name(path), data))
     return documents
+
+
+def _batches(documents: list[Document]) -> list[list[Document]]:
+    """Consecutive batches of at most ``BATCH_SIZE`` documents and ``BATCH_CHARS`` characters (memory follows them)."""
+    batches: list[list[Document]] = []
+    characters = 0
+    for document in documents:
+        if not batches or len(batches[-1]) == BATCH_SIZE or characters + len(document.text) > BATCH_CHARS:
+            batches.append([])
+            characters = 0
+        batches[-1].append(document)
+        characters += len(document.text)
+    return batches
 
 
 def _label(stored: StoredKey) -> str:
