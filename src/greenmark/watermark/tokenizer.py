@@ -32,7 +32,7 @@ from tokenizers import Tokenizer
 from greenmark.watermark.errors import WatermarkError
 
 _FINGERPRINTED_PARTS = ("normalizer", "pre_tokenizer", "model", "added_tokens")
-PIECE_CHARS = 100_000
+PIECE_CHARS = 25_000
 PIECES_PER_CALL = 8  # encoded in parallel, then turned into arrays
 _PIECE_END = re.compile(r"(?<=\w) ")
 
