@@ -14,13 +14,13 @@ from greenmark.cli.common import (
     echo_json,
     max_input_bytes_option,
     new_table,
-    note,
     progress_bar,
     quiet_option,
     stdout_console,
+    tenant_keyring,
 )
 from greenmark.display_names import display_name
-from greenmark.store import DEFAULT_TENANT, KeyStore, StoreError
+from greenmark.store import DEFAULT_TENANT, StoreError
 from greenmark.watermark import DEFAULT_ALPHA, WatermarkError
 
 EXIT_STATUS = """\b
@@ -77,14 +77,7 @@ def scan(
     try:
         sources = scanning.find_sources(inputs)
         scanning.output_format(check_output_path(output))
-        with KeyStore.open() as store:
-            detection_keys = store.keys_for_detection(tenant)
-        if not detection_keys:
-            raise InputError(f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create`")
-        skipped = scanning.Scanner(detection_keys, alpha=alpha).skipped
-        for key_id in skipped:
-            note(f"warning: key {key_id} not tested: it was made for another tokenizer", quiet)
-        keys = [(k.key, k.spec) for k in detection_keys if k.metadata.key_id not in skipped]
+        keyring = tenant_keyring(tenant, quiet=quiet)
         options = {
             "workers": workers,
             "alpha": alpha,
@@ -98,15 +91,15 @@ def scan(
             task = progress.add_task("Scanning", total=total)
             options["on_progress"] = lambda rows: progress.advance(task, rows)
             if engine == "local":
-                summary = scanning.scan_local(sources, keys, output, **options)
+                summary = scanning.scan_local(sources, keyring, output, **options)
             else:
-                summary = _ray_engine()(sources, keys, output, **options)
+                summary = _ray_engine()(sources, keyring, output, **options)
     except (StoreError, WatermarkError) as error:
         raise InputError(" ".join(str(error).split())) from None
     except OSError as error:
         raise InputError(f"{getattr(error, 'filename', None) or output}: {error.strerror or error}") from None
 
-    names = {k.metadata.key_id: f"{k.metadata.name} v{k.metadata.version}" for k in detection_keys}
+    names = {key_id: f"{stored.name} v{stored.version}" for key_id, stored in keyring.stored.items()}
     if as_json:
         echo_json(
             {
@@ -116,7 +109,7 @@ def scan(
                 "workers": workers or os.cpu_count(),
                 "alpha": alpha,
                 "output": display_name(str(output)),
-                "keys_tested": [key.key_id for key, _ in keys],
+                "keys_tested": keyring.key_ids,
                 **summary.to_dict(),
             }
         )
