@@ -4,7 +4,8 @@ For each size (MB) the input is human-dev text repeated to that many bytes, in o
 command runs as a real subprocess in its own session, with ``--max-input-bytes`` above the
 size; the peak is the largest sum of resident memory (VmRSS) over the command's processes
 (main, pool workers, resource tracker), sampled every 20 ms. The base is the same command on a
-100-byte file; the figure of merit is (peak - base) / input size, the target <= 20. The named
+100-byte file; the figures of merit are (peak - base) / input size and the marginal cost
+(the growth of the peak from the previous size over the growth of the input), target <= 20. The named
 peer, measured in the same run, is the Hugging Face ``tokenizers`` backend encoding the whole
 text in one call (what detection did before long texts were cut into pieces): its own
 (peak - base) / input size.
@@ -103,15 +104,22 @@ def main() -> None:
             name: peak_rss(list(map(str, command)), env)[0]
             for name, command in commands(write_input(folder, 100, text)).items()
         }
-        print(f"{'command':<26}{'input MB':>10}{'peak MB':>10}{'base MB':>10}{'(peak-base)/input':>19}{'seconds':>9}")
+        columns = f"{'input MB':>10}{'peak MB':>10}{'base MB':>10}{'(peak-base)/input':>19}{'marginal':>10}"
+        print(f"{'command':<26}{columns}{'seconds':>9}")
+        previous: dict[str, tuple[int, int]] = {}
         for size_mb in arguments.sizes:
             path = write_input(folder, int(size_mb * MB), text)
             size = path.stat().st_size
             for name, command in commands(path).items():
                 peak, seconds = peak_rss(list(map(str, command)), env)
                 ratio = (peak - bases[name]) / size
-                figures = f"{size / MB:>10.1f}{peak / MB:>10.0f}{bases[name] / MB:>10.0f}{ratio:>19.1f}{seconds:>9.1f}"
-                print(f"{name:<26}{figures}")
+                last_size, last_peak = previous.get(name, (0, bases[name]))
+                marginal = (peak - last_peak) / (size - last_size)
+                previous[name] = (size, peak)
+                figures = (
+                    f"{size / MB:>10.1f}{peak / MB:>10.0f}{bases[name] / MB:>10.0f}{ratio:>19.1f}{marginal:>10.1f}"
+                )
+                print(f"{name:<26}{figures}{seconds:>9.1f}")
 
 
 if __name__ == "__main__":
