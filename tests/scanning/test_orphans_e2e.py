@@ -1,5 +1,6 @@
-"""Killing a real ``greenmark scan`` (SIGKILL or SIGTERM) leaves no worker or resource tracker behind, and a
-worker ended by SIGTERM stops the scan with a one-line error that says how to resume."""
+"""Killing a real ``greenmark scan`` (SIGKILL or SIGTERM) leaves no worker or resource tracker behind (a worker
+still starting up ends when its start-up completes), and a worker ended by SIGTERM stops the scan with a one-line
+error that says how to resume."""
 
 from __future__ import annotations
 
@@ -49,51 +50,75 @@ def long_corpus(tmp_path) -> str:
     return str(path)
 
 
-def start_scan(corpus: str, output: Path) -> subprocess.Popen:
-    """A scan in its own session, returned once its workers have finished a part (so they hold the keys)."""
-    arguments = [corpus, "--out", output, "--tenant", "alpha", "--workers", WORKERS, "--batch-rows", "20", "-q"]
+def start_scan(corpus: str, output: Path, workers: int, started: bool) -> subprocess.Popen:
+    """A scan in its own session, returned once its workers have finished a part (``started``: they hold the
+    keys and are bound to the scan), or as soon as they exist (they may still be starting up)."""
+    arguments = [corpus, "--out", output, "--tenant", "alpha", "--workers", workers, "--batch-rows", "20", "-q"]
     process = subprocess.Popen([*COMMAND, "scan", *map(str, arguments)], start_new_session=True, stderr=subprocess.PIPE)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     parts = parts_directory(output)
-    while not list(parts.glob("part-*.parquet")) and time.monotonic() < deadline and process.poll() is None:
+
+    def ready() -> bool:
+        if started:
+            return bool(list(parts.glob("part-*.parquet")))
+        return len(workers_of(session_processes(process.pid))) == workers
+
+    while not ready() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     assert process.poll() is None, "the scan ended before it could be killed"
     return process
 
 
-def wait_until_gone(session: int) -> dict[int, str]:
-    deadline = time.monotonic() + EXIT_TIMEOUT_S
+def wait_until_gone(session: int, timeout: float) -> dict[int, str]:
+    deadline = time.monotonic() + timeout
     while (left := session_processes(session)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return left
 
 
+def kill_the_rest(session: int) -> None:
+    for pid in session_processes(session):
+        os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 @pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_the_scan_ends_its_workers_and_resource_tracker(long_corpus, tmp_path, signal_number):
-    process = start_scan(long_corpus, tmp_path / "out.parquet")
+    process = start_scan(long_corpus, tmp_path / "out.parquet", workers=1, started=True)
     try:
         running = session_processes(process.pid)
-        assert len(workers_of(running)) == WORKERS
+        assert len(workers_of(running)) == 1
         assert any("resource_tracker" in command for command in running.values())
         os.kill(process.pid, signal_number)  # the main process only, as a supervisor or the OOM killer does
         process.wait()
-        assert wait_until_gone(process.pid) == {}
+        assert wait_until_gone(process.pid, EXIT_TIMEOUT_S) == {}
     finally:
-        for pid in session_processes(process.pid):
-            os.kill(pid, signal.SIGKILL)
+        kill_the_rest(process.pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+def test_workers_still_starting_up_end_once_started(long_corpus, tmp_path):
+    # a worker cannot run code before its start-up (imports, the keyring) completes; then it finds its
+    # parent gone and ends before taking any work
+    process = start_scan(long_corpus, tmp_path / "out.parquet", workers=WORKERS, started=False)
+    try:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        assert wait_until_gone(process.pid, STARTUP_TIMEOUT_S) == {}
+        assert not list(parts_directory(tmp_path / "out.parquet").glob("part-*.parquet"))
+    finally:
+        kill_the_rest(process.pid)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 def test_a_worker_ended_by_sigterm_stops_the_scan_with_one_line(long_corpus, tmp_path):
-    process = start_scan(long_corpus, tmp_path / "out.parquet")
+    process = start_scan(long_corpus, tmp_path / "out.parquet", workers=1, started=True)
     try:
         worker = workers_of(session_processes(process.pid))[0]
         os.kill(worker, signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
         result = subprocess.CompletedProcess(process.args, process.returncode, b"", stderr)
         assert_one_line_error(result, "a scan worker process died", "rerun the same command to resume")
-        assert wait_until_gone(process.pid) == {}
+        assert wait_until_gone(process.pid, EXIT_TIMEOUT_S) == {}
     finally:
-        for pid in session_processes(process.pid):
-            os.kill(pid, signal.SIGKILL)
+        kill_the_rest(process.pid)
