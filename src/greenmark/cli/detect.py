@@ -13,11 +13,14 @@ from greenmark.cli.common import (
     Document,
     InputError,
     echo_json,
+    input_name,
     is_binary,
+    max_input_bytes_option,
     new_table,
     note,
     progress_bar,
     quiet_option,
+    read_input,
     stdout_console,
     tenant_keyring,
     tenant_option,
@@ -26,6 +29,7 @@ from greenmark.store import TenantKeyring
 from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, TextTokenizer, default_tokenizer
 
 BATCH_SIZE = 32
+BATCH_CHARS = 2_000_000  # a batch also ends before its texts pass this length (a longer text is a batch alone)
 EXIT_STATUS = """\b
 Exit status:
   0  no watermark found in any input (or --exit-zero)
@@ -58,9 +62,12 @@ Exit status:
     type=click.Path(exists=True, path_type=Path),
     help="Tokenizer (tokenizer.json or a model directory) for keys made for another model than the default one.",
 )
+@max_input_bytes_option("a larger input is an error (exit status 2)")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a watermark is found (errors still exit 2).")
 @quiet_option
-def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, exit_zero, quiet) -> None:
+def detect(
+    paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, max_input_bytes, exit_zero, quiet
+) -> None:
     """Test files, directories, stdin or strings for a watermark.
 
     PATHs are files, directories (searched recursively) or - for stdin; with no PATH and no
@@ -70,15 +77,14 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
     """
     if as_json and as_jsonl:
         raise click.UsageError("--json and --jsonl exclude each other")
-    documents = _read_inputs(paths, texts, quiet)
+    documents = _read_inputs(paths, texts, max_input_bytes, quiet)
     tokenizers = [default_tokenizer(), *(TextTokenizer.wrap(path) for path in tokenizer_paths)]
     keyring = tenant_keyring(tenant, tokenizers)
 
     results = []
     with progress_bar(len(documents), quiet) as progress:
         task = progress.add_task("Detecting", total=len(documents))
-        for start in range(0, len(documents), BATCH_SIZE):
-            batch = documents[start : start + BATCH_SIZE]
+        for batch in _batches(documents):
             results += keyring.detect_many([d.text for d in batch], spans=spans, alpha=alpha)
             progress.advance(task, len(batch))
 
@@ -95,9 +101,9 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
         click.get_current_context().exit(1)
 
 
-def _read_inputs(paths: tuple[Path, ...], texts: tuple[str, ...], quiet: bool) -> list[Document]:
+def _read_inputs(paths: tuple[Path, ...], texts: tuple[str, ...], max_bytes: int, quiet: bool) -> list[Document]:
     if not paths and not texts:
-        if sys.stdin.isatty():
+        if sys.stdin is not None and sys.stdin.isatty():
             raise click.UsageError("no input: give PATHs, - for stdin, or --text")
         paths = (Path("-"),)
     if sum(str(path) == "-" for path in paths) > 1:
@@ -105,12 +111,12 @@ def _read_inputs(paths: tuple[Path, ...], texts: tuple[str, ...], quiet: bool) -
     documents = []
     for path in paths:
         if str(path) != "-" and path.is_dir():
-            found = _directory_documents(path, quiet)
+            found = _directory_documents(path, max_bytes, quiet)
             if not found:
                 raise InputError(f"{path} holds no text file")
             documents += found
         else:
-            documents.append(Document.from_path(path))
+            documents.append(Document.from_path(path, max_bytes))
     for number, text in enumerate(texts, start=1):
         if not text.strip():
             raise InputError(f"--text #{number} is empty")
@@ -118,21 +124,31 @@ def _read_inputs(paths: tuple[Path, ...], texts: tuple[str, ...], quiet: bool) -
     return documents
 
 
-def _directory_documents(directory: Path, quiet: bool) -> list[Document]:
+def _directory_documents(directory: Path, max_bytes: int, quiet: bool) -> list[Document]:
     """Every non-hidden text file under ``directory``, sorted; binary files are skipped with a note."""
     documents = []
     for path in sorted(directory.rglob("*")):
         if any(part.startswith(".") for part in path.relative_to(directory).parts) or not path.is_file():
             continue
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        data = read_input(path, max_bytes)
         if is_binary(data):
-            note(f"skipped binary file {path}", quiet)
+            note(f"skipped binary file {input_name(path)}", quiet)
             continue
-        documents.append(Document.from_bytes(str(path), data))
+        documents.append(Document.from_bytes(input_name(path), data))
     return documents
+
+
+def _batches(documents: list[Document]) -> list[list[Document]]:
+    """Consecutive batches of at most ``BATCH_SIZE`` documents and ``BATCH_CHARS`` characters (memory follows them)."""
+    batches: list[list[Document]] = []
+    characters = 0
+    for document in documents:
+        if not batches or len(batches[-1]) == BATCH_SIZE or characters + len(document.text) > BATCH_CHARS:
+            batches.append([])
+            characters = 0
+        batches[-1].append(document)
+        characters += len(document.text)
+    return batches
 
 
 def _record(document: Document, result: DetectionResult, keyring: TenantKeyring) -> dict:

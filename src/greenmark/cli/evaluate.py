@@ -12,7 +12,15 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from greenmark.cli.common import InputError, echo_json, json_option, note, quiet_option, stderr_console
+from greenmark.cli.common import (
+    InputError,
+    check_output_path,
+    echo_json,
+    json_option,
+    note,
+    quiet_option,
+    stderr_console,
+)
 
 SUITE_NAMES = ("quick", "full")
 
@@ -23,7 +31,7 @@ SUITE_NAMES = ("quick", "full")
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("eval-results"),
-    help="Directory for results.json, report.md and the plots (created if missing).",
+    help="Directory for results.json, report.md and the plots (created if missing; its parent must exist).",
 )
 @click.option("--seed", type=int, default=0, help="Seeds the key, prompts, sampling and attacks.")
 @click.option("--oracle-model", default=None, help="Also measure perplexity under this causal LM (path or hub name).")
@@ -46,7 +54,7 @@ def evaluate(suite, out, seed, oracle_model, as_json, quiet) -> None:
         raise InputError(f"eval needs the [generate] extra and matplotlib: {error}") from None
     transformers_logging.disable_progress_bar()  # our progress bars replace its weight-loading bar
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        check_output_path(out).mkdir(exist_ok=True)
     except OSError as error:
         raise InputError(f"cannot create {out}: {error.strerror or error}") from None
 

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import click
 
-from greenmark.cli.common import Document, note, quiet_option, tenant_keyring, tenant_option, write_atomically
+from greenmark.cli.common import (
+    Document,
+    check_output_path,
+    max_input_bytes_option,
+    note,
+    quiet_option,
+    tenant_keyring,
+    tenant_option,
+    write_atomically,
+)
+from greenmark.display_names import display_name
 from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, canonicalize
 from greenmark.watermark.marks import TokenMark
 
@@ -52,14 +62,16 @@ table.summary td, table.summary th { text-align: left; padding: .1rem 1rem .1rem
     default=DEFAULT_ALPHA,
     help="Family-wise false-positive rate, over every key and window tested.",
 )
+@max_input_bytes_option("a larger FILE is an error (exit status 2)")
 @quiet_option
-def highlight(file, output, tenant, key_id, alpha, quiet) -> None:
+def highlight(file, output, tenant, key_id, alpha, max_input_bytes, quiet) -> None:
     """Write an HTML page colouring a text's green and red tokens.
 
     The page shows FILE (- for stdin) with every token coloured under one key, the located
     watermarked spans and the p-value. It reveals the key's green lists: trusted use only.
     """
-    document = Document.from_path(file)
+    check_output_path(output)
+    document = Document.from_path(file, max_input_bytes)
     keyring = tenant_keyring(tenant, quiet=quiet)
     result = keyring.detect(document.text, spans=True, alpha=alpha)
     shown = keyring.key_to_show(result, key_id)
@@ -68,8 +80,9 @@ def highlight(file, output, tenant, key_id, alpha, quiet) -> None:
     names = {key: f"{stored.name} v{stored.version}" for key, stored in keyring.stored.items()}
     page = render_page(document.name, canonicalize(document.text).text, marks, result, label, names)
     write_atomically(output, page)
-    click.echo(f"warning: {output} reveals green lists of key {label}: share it only with trusted people.", err=True)
-    note(f"{document.name}: {result.decision.replace('_', ' ')} (p = {result.p_value:.3g}); wrote {output}", quiet)
+    written = display_name(str(output))
+    click.echo(f"warning: {written} reveals green lists of key {label}: share it only with trusted people.", err=True)
+    note(f"{document.name}: {result.decision.replace('_', ' ')} (p = {result.p_value:.3g}); wrote {written}", quiet)
 
 
 def render_page(

@@ -36,6 +36,7 @@ from pathlib import Path
 import ray
 from ray.data import ActorPoolStrategy, DataContext, Dataset
 
+from greenmark.input_size import DEFAULT_MAX_INPUT_BYTES
 from greenmark.scanning.outputs import output_format, write_atomically
 from greenmark.scanning.scanner import ScanError, Scanner
 from greenmark.scanning.sources import BATCH_ROWS, Source, count_rows, read_batches
@@ -85,6 +86,7 @@ def scan_with_ray(
     id_column: str = "id",
     text_column: str = "text",
     batch_rows: int = BATCH_ROWS,
+    max_text_bytes: int = DEFAULT_MAX_INPUT_BYTES,
     on_progress: Callable[[int], None] | None = None,
 ) -> ScanSummary:
     """Scan ``sources`` into ``output`` on Ray: the cluster at ``RAY_ADDRESS``, or a local Ray started here.
@@ -101,11 +103,12 @@ def scan_with_ray(
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False  # the caller reports progress (on_progress)
     started = time.perf_counter()
-    batches = math.ceil(count_rows(sources) / batch_rows)
+    batches = math.ceil(count_rows(sources, max_text_bytes) / batch_rows)
     if not batches:
         raise ScanError("the input holds no document")
     workers = min(workers or int(ray.cluster_resources().get("CPU", 1)), batches)  # no actor left without work
-    dataset = ray.data.from_arrow(list(read_batches(sources, id_column, text_column, batch_rows)))  # a block a batch
+    blocks = list(read_batches(sources, id_column, text_column, batch_rows, max_text_bytes=max_text_bytes))
+    dataset = ray.data.from_arrow(blocks)  # a block a batch
     scanned = scan_dataset(dataset, keyring, workers=workers, alpha=alpha, batch_rows=batch_rows)
     summary = ScanSummary()
     advance = on_progress or (lambda rows: None)

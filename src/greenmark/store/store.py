@@ -56,7 +56,7 @@ from greenmark.store.errors import (
 from greenmark.store.keyring import TenantKeyring
 from greenmark.store.master_key import parse_master_key, read_key_file, read_or_create_key_file
 from greenmark.store.models import ApiKeyRecord, KeyStatus, StoreInfo, Tenant, WatermarkKeyRecord, utc_now
-from greenmark.store.settings import StoreSettings
+from greenmark.store.settings import StoreSettings, load_settings
 from greenmark.store.stored_key import DetectionKey, StoredKey
 from greenmark.watermark.detector import MIN_SCORED_TOKENS
 from greenmark.watermark.key import WatermarkKey
@@ -108,7 +108,7 @@ class KeyStore:
         ...     store.list_keys()
         []
         """
-        settings = StoreSettings(**({} if home is None else {"home": Path(home)}))
+        settings = load_settings(**({} if home is None else {"home": Path(home)}))
         engine = create_store_engine(url or settings.database_url, settings.db_timeout)
         try:
             with translate_errors(engine):

@@ -194,8 +194,8 @@ class Detector:
         """int64 arrays of ids, checked together (``InvalidTokensError`` outside the vocabulary)."""
         documents = [np.asarray(ids).reshape(-1) for ids in token_ids]
         documents = [ids if ids.size else ids.astype(np.int64) for ids in documents]
-        if documents:
-            self.spec.check_tokens(np.concatenate(documents))
+        for ids in documents:  # one by one: a long document is not copied to be checked
+            self.spec.check_tokens(ids)
         return [ids.astype(np.int64, copy=False) for ids in documents]
 
     # -- the test --------------------------------------------------------------------------

@@ -31,6 +31,8 @@ import numpy as np
 from greenmark.watermark.null_distributions import NullDistribution, NullTest
 from greenmark.watermark.schemes.base import Scheme
 
+PAIRS_PER_CALL = 1 << 18  # pairs scored per call of the scheme: bounds the context and statistic temporaries
+
 
 @dataclass(frozen=True, eq=False)
 class TokenScores:
@@ -168,26 +170,33 @@ def score_documents(
     ``is_special``: bool[vocab_size], the special (never scored) token ids; ``offsets``: each
     document's character offsets, kept in the table for spans and marks.
     """
+    # Long documents: every step works in place or on PAIRS_PER_CALL pairs at a time, so the
+    # transient memory stays near the table's own 18 bytes a token (see benchmarks/input_memory.py).
     width = scheme.preceding_tokens
     lengths = np.array([len(d) for d in documents], dtype=np.int64)
-    flat = np.concatenate(documents).astype(np.int64, copy=False) if len(documents) else np.zeros(0, np.int64)
-    document_of = np.repeat(np.arange(len(documents)), lengths)
-    local = np.arange(len(flat)) - np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)[document_of]
+    flat = _concatenated(documents)
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     prompts = np.zeros(len(documents), np.int64) if prompt_lengths is None else np.asarray(prompt_lengths, np.int64)
-    eligible = local >= np.maximum(width, prompts)[document_of]
+    eligible = np.ones(len(flat), dtype=bool)
+    for start, end, unscored in zip(starts[:-1], starts[1:], np.maximum(width, prompts), strict=True):
+        eligible[start : min(end, start + unscored)] = False
     if is_special is not None and is_special.any():
-        special_before = np.concatenate([[0], np.cumsum(is_special[flat])])
-        positions = np.arange(len(flat))
-        eligible &= special_before[positions + 1] == special_before[np.maximum(positions - width, 0)]
+        special = is_special[flat]
+        eligible &= ~special
+        for back in range(1, width + 1):  # nor among the `width` tokens before it
+            eligible[back:] &= ~special[:-back]
+        del special
     positions = np.flatnonzero(eligible)
-    pairs = scheme.score_pairs(material, flat[positions[:, None] - width + np.arange(width)], flat[positions])
-    first = _first_occurrences(document_of[positions], pairs.dedup_key)
-    scored = np.zeros(len(flat), dtype=bool)
-    scored[positions[first]] = True
     dedup_key = np.zeros(len(flat), dtype=np.uint64)
-    dedup_key[positions] = pairs.dedup_key
     statistic = np.zeros(len(flat), dtype=np.float64)
-    statistic[positions] = pairs.statistic
+    for first_pair in range(0, len(positions), PAIRS_PER_CALL):
+        chunk = positions[first_pair : first_pair + PAIRS_PER_CALL]
+        pairs = scheme.score_pairs(material, flat[chunk[:, None] - width + np.arange(width)], flat[chunk])
+        dedup_key[chunk] = pairs.dedup_key
+        statistic[chunk] = pairs.statistic
+    counts = np.diff(np.searchsorted(positions, starts))  # pairs per document
+    scored = np.zeros(len(flat), dtype=bool)
+    scored[positions[_first_occurrences(counts, dedup_key[positions])]] = True
     flat_offsets = None
     if offsets is not None:
         flat_offsets = (
@@ -196,18 +205,33 @@ def score_documents(
     return TokenScores(eligible, scored, dedup_key, statistic, lengths, scheme.null, flat_offsets)
 
 
-def _first_occurrences(document_of: np.ndarray, dedup_key: np.ndarray) -> np.ndarray:
-    """bool mask: the first position of each (document, dedup key) pair."""
-    first = np.zeros(len(dedup_key), dtype=bool)
-    if not len(dedup_key):
-        return first
-    if dedup_key.dtype.itemsize <= 4:  # one sortable uint64 per pair: the fast path
-        combined = (document_of.astype(np.uint64) << np.uint64(32)) | dedup_key.astype(np.uint64)
-        first[np.unique(combined, return_index=True)[1]] = True
-        return first
-    order = np.lexsort((np.arange(len(dedup_key)), dedup_key, document_of))
-    keys, documents = dedup_key[order], document_of[order]
-    starts_run = np.ones(len(order), dtype=bool)
-    starts_run[1:] = (keys[1:] != keys[:-1]) | (documents[1:] != documents[:-1])
-    first[order[starts_run]] = True
-    return first
+def _concatenated(documents: Sequence[np.ndarray]) -> np.ndarray:
+    """The documents' ids end to end as int64 (the array itself, not a copy, for one int64 document)."""
+    if len(documents) == 1:
+        return np.asarray(documents[0]).astype(np.int64, copy=False)
+    return np.concatenate(documents).astype(np.int64, copy=False) if len(documents) else np.zeros(0, np.int64)
+
+
+def _first_occurrences(counts: np.ndarray, dedup_key: np.ndarray) -> np.ndarray:
+    """Indices of the first pair of each (document, dedup key); ``counts``: how many pairs each document has."""
+    if len(counts) == 1:
+        order = np.argsort(dedup_key, kind="stable")
+        return order[_run_starts(dedup_key[order])]
+    document_of = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
+    if dedup_key.max(initial=0) < 2**32:  # one sortable uint64 per pair: the document above the key
+        keys = document_of
+        keys <<= np.uint64(32)
+        keys |= dedup_key
+        order = np.argsort(keys, kind="stable")
+        return order[_run_starts(keys[order])]
+    order = np.lexsort((dedup_key, document_of))  # stable: the first of equal pairs comes first
+    return order[_run_starts(document_of[order], dedup_key[order])]
+
+
+def _run_starts(*sorted_columns: np.ndarray) -> np.ndarray:
+    """bool: the rows (sorted by ``sorted_columns``) that differ from the row before them; the first row does."""
+    starts = np.zeros(len(sorted_columns[0]), dtype=bool)
+    starts[:1] = True
+    for column in sorted_columns:
+        starts[1:] |= column[1:] != column[:-1]
+    return starts
