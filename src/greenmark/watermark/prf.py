@@ -74,3 +74,24 @@ def initial_seed(subkeys: Subkeys, count: int) -> np.ndarray:
 def is_green_input(subkeys: Subkeys, pair_inputs: np.ndarray, threshold: int) -> np.ndarray:
     """Green decision for PRF inputs: ``fmix32(input ^ k4) < threshold``."""
     return fmix32(pair_inputs ^ np.uint32(subkeys.words[4])) < np.uint32(threshold)
+
+
+def context_seeds(subkeys: Subkeys, contexts: np.ndarray) -> np.ndarray:
+    """The seed of each context (uint32[N]): its tokens' codes chained in oldest first.
+
+    ``contexts`` is ``[N, h]`` token ids. Equal contexts give equal seeds.
+    """
+    contexts = np.asarray(contexts)
+    seeds = initial_seed(subkeys, len(contexts))
+    for column in range(contexts.shape[1]):
+        seeds = chain(subkeys, seeds, token_codes(subkeys, contexts[:, column]))
+    return seeds
+
+
+def pair_hashes(subkeys: Subkeys, seeds: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """The keyed 32-bit value of each (context seed, token) pair: ``fmix32(seed ^ token_code ^ k4)``.
+
+    This is the value KGW compares with its green threshold; the distortion-free schemes read
+    their uniforms and g-bits from it.
+    """
+    return fmix32(seeds ^ token_codes(subkeys, tokens) ^ np.uint32(subkeys.words[4]))

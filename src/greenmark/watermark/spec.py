@@ -143,14 +143,10 @@ class WatermarkSpec:
     def prf_inputs(self, subkeys: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         """``pair_inputs`` for ids already checked: ``contexts`` exactly ``[N, preceding_tokens]``."""
         token_codes = prf.token_codes(subkeys, tokens)
-        seeds = prf.initial_seed(subkeys, len(tokens))
         if self.scheme == "lefthash":
-            for column in range(self.preceding_tokens):
-                seeds = prf.chain(subkeys, seeds, prf.token_codes(subkeys, contexts[:, column]))
-        else:
-            anchors = np.minimum(prf.token_codes(subkeys, contexts).min(axis=1), token_codes)
-            seeds = prf.chain(subkeys, seeds, anchors)
-        return seeds ^ token_codes
+            return prf.context_seeds(subkeys, contexts) ^ token_codes
+        anchors = np.minimum(prf.token_codes(subkeys, contexts).min(axis=1), token_codes)
+        return prf.chain(subkeys, prf.initial_seed(subkeys, len(tokens)), anchors) ^ token_codes
 
     def is_green(self, key: WatermarkKey, contexts, tokens) -> np.ndarray:
         """Green membership (bool[N]) of N (context, token) pairs under ``key``.

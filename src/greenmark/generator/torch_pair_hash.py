@@ -1,0 +1,75 @@
+"""``prf.pair_hashes`` in torch for every candidate token, and the repeated-context test.
+
+The distortion-free schemes seed from the h preceding tokens (``prf.context_seeds``) and read
+their uniforms and g-bits from ``fmix32(seed ^ token_code ^ k4)``. Here the per-vocabulary
+table ``token_code ^ k4`` is computed once by numpy and moved to the device; per step only
+the row seeds (h chained ``fmix32`` over ``[batch]``) and one ``fmix32`` over
+``[batch, vocab]`` run, with no host synchronisation. Values are int32 holding uint32 bits.
+
+>>> import numpy as np, torch
+>>> from greenmark.watermark import WatermarkKey, prf
+>>> from greenmark.watermark.gumbel import GumbelScheme
+>>> scheme = GumbelScheme(vocab_size=50)
+>>> subkeys = scheme.subkeys(WatermarkKey.from_hex("00" * 32))
+>>> hashes = TorchPairHashes(subkeys, 50, 4).row_hashes(torch.tensor([[1, 2, 3, 4]]))
+>>> expected = prf.pair_hashes(subkeys, prf.context_seeds(subkeys, np.array([[1, 2, 3, 4]] * 50)), np.arange(50))
+>>> bool((hashes[0].numpy().view(np.uint32) == expected).all())
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from greenmark.watermark import prf
+from greenmark.watermark.torch_prf import fmix32, fmix32_
+
+
+def _int32(value: int) -> int:
+    """The int32 with the same bits as the uint32 ``value``."""
+    return int(np.uint32(value).view(np.int32))
+
+
+def _table(values: np.ndarray, device) -> torch.Tensor:
+    return torch.from_numpy(values.astype(np.uint32).view(np.int32).copy()).to(device)
+
+
+class TorchPairHashes:
+    """Pair hashes of one key's subkeys over a vocabulary, for contexts of ``context_width`` tokens."""
+
+    def __init__(self, subkeys: prf.Subkeys, vocab_size: int, context_width: int, device=None):
+        self.context_width = context_width
+        self._initial = _int32(subkeys.words[2])
+        self._chain_offset = _int32(subkeys.words[3])
+        codes = prf.token_codes(subkeys, np.arange(vocab_size))
+        self.token_codes = _table(codes, device)
+        self.final_inputs = _table(codes ^ np.uint32(subkeys.words[4]), device)
+
+    def to(self, device) -> TorchPairHashes:
+        self.token_codes = self.token_codes.to(device)
+        self.final_inputs = self.final_inputs.to(device)
+        return self
+
+    def context_seeds(self, windows: torch.Tensor) -> torch.Tensor:
+        """int32[...]: the seed of each context ``windows[..., h]`` (token ids, oldest first)."""
+        seeds = torch.full(windows.shape[:-1], self._initial, dtype=torch.int32, device=windows.device)
+        multiplier = _int32(prf.CHAIN_MULTIPLIER)
+        for column in range(windows.shape[-1]):
+            seeds = fmix32((seeds ^ self.token_codes[windows[..., column]]) * multiplier + self._chain_offset)
+        return seeds
+
+    def row_hashes(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """int32[batch, vocab]: the pair hash of every candidate after each row's last h tokens."""
+        seeds = self.context_seeds(input_ids[:, -self.context_width :])
+        hashes = torch.bitwise_xor(seeds[:, None], self.final_inputs)
+        return fmix32_(hashes, torch.empty_like(hashes))
+
+    def repeated_context(self, input_ids: torch.Tensor) -> torch.Tensor:
+        """bool[batch]: whether each row's current context (its last h tokens) occurred earlier in the row.
+
+        Earlier contexts are compared by seed, as the detector deduplicates them.
+        """
+        windows = input_ids.unfold(1, self.context_width, 1)  # [batch, length - h + 1, h]
+        seeds = self.context_seeds(windows)
+        return (seeds[:, :-1] == seeds[:, -1:]).any(dim=1)
