@@ -68,7 +68,8 @@ class Span:
 @dataclass(frozen=True)
 class DetectionResult:
     """One document's verdict. ``p_value`` is family-wise corrected; ``raw_p_value`` is the
-    matching key's uncorrected whole-document p-value."""
+    matching key's uncorrected whole-document p-value; ``key_id`` and ``scheme`` (its spec's
+    versioned scheme id) name the key that matched, when watermarked."""
 
     decision: str
     p_value: float
@@ -82,6 +83,7 @@ class DetectionResult:
     raw_p_value: float
     spans: tuple[Span, ...] = ()
     normalizations: tuple[str, ...] = ()
+    scheme: str | None = None
 
     @property
     def is_watermarked(self) -> bool:
@@ -150,7 +152,8 @@ class Detector:
         self.special_token_ids = np.array(sorted(special), dtype=np.int64)
         self._is_special = np.zeros(spec.vocab_size, dtype=bool)
         self._is_special[self.special_token_ids[self.special_token_ids < spec.vocab_size]] = True
-        self._subkeys = [spec.subkeys(k) for k in self.keys]
+        self.scheme = spec.watermark_scheme
+        self._subkeys = [self.scheme.key_material(k) for k in self.keys]
 
     def _check_tokenizer(self, tokenizer: TextTokenizer) -> None:
         expected = self.spec.tokenizer_fingerprint
@@ -239,8 +242,8 @@ class Detector:
         greens = np.zeros((num_keys, count), dtype=np.int64)
         marks = []  # per key: (first-occurrence mask, green mask) over the batch's positions
         for k, subkeys in enumerate(self._subkeys):
-            pair_inputs = self.spec.prf_inputs(subkeys, batch.contexts, batch.tokens)
-            green = prf.is_green_input(subkeys, pair_inputs, self.spec.threshold)
+            pair_inputs = self.scheme.prf_inputs(subkeys, batch.contexts, batch.tokens)
+            green = prf.is_green_input(subkeys, pair_inputs, self.scheme.threshold)
             combined = (batch.doc_of.astype(np.uint64) << np.uint64(32)) | pair_inputs.astype(np.uint64)
             first = np.zeros(len(combined), dtype=bool)
             first[np.unique(combined, return_index=True)[1]] = True
@@ -284,6 +287,7 @@ class Detector:
                     raw_p_value=float(p_values[best, d]),
                     spans=located,
                     normalizations=tuple(normalizations[d]) if normalizations else (),
+                    scheme=self.spec.scheme_id if decision == WATERMARKED else None,
                 )
             )
         return results

@@ -137,6 +137,7 @@ class Keyring:
             decision=decision,
             p_value=corrected,
             key_id=best.key_id if decision == WATERMARKED else None,
+            scheme=best.scheme if decision == WATERMARKED else None,
             num_hypotheses=hypotheses,
             spans=tuple(sorted(located, key=lambda span: span.p_value)),
         )

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from greenmark.watermark import prf
 from greenmark.watermark.canonical import canonicalize
 from greenmark.watermark.errors import TokenizerMismatchError
 from greenmark.watermark.key import WatermarkKey
@@ -53,7 +52,7 @@ def token_marks(spec: WatermarkSpec, key: WatermarkKey, tokenizer, text: str) ->
     windows = positions[:, None] - width + np.arange(width + 1)  # each token's context and the token itself
     usable = ~np.isin(ids[windows], sorted(tokenizer.special_ids)).any(axis=1)
     inputs = spec.pair_inputs(key, ids[windows[:, :width]], ids[positions])
-    green = prf.is_green_input(spec.subkeys(key), inputs, spec.threshold)
+    green = spec.is_green(key, ids[windows[:, :width]], ids[positions])
     first = np.zeros(len(positions), dtype=bool)
     first[np.unique(np.where(usable, inputs.astype(np.int64), -1), return_index=True)[1]] = True
     marks += [
