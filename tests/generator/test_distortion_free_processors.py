@@ -10,16 +10,20 @@ import pytest
 import torch
 from scipy.stats import chi2
 
-from greenmark.generator.gumbel_processor import GumbelLogitsProcessor, keyed_uniforms
-from greenmark.generator.sampling import SamplingSettings
-from greenmark.generator.torch_pair_hash import TorchPairHashes
-from greenmark.generator.tournament_processor import TournamentLogitsProcessor, tournament_probabilities
-from greenmark.watermark import WatermarkKey
-from greenmark.watermark.gumbel import GumbelScheme
-from greenmark.watermark.tournament import TournamentScheme
+from greenmark.generator import WatermarkLogitsProcessor
+from greenmark.generator.schemes import Sampling, build_torch_scheme
+from greenmark.generator.schemes.gumbel import keyed_uniforms
+from greenmark.generator.schemes.pair_hashes import TorchPairHashes
+from greenmark.generator.schemes.tournament import tournament_probabilities
+from greenmark.watermark import WatermarkKey, WatermarkSpec
 
 KEY = WatermarkKey(bytes(range(7, 39)))
 ROWS = 48
+SCHEMES = ["gumbel", "tournament"]
+
+
+def torch_scheme(scheme: str, vocab_size: int, **fields):
+    return build_torch_scheme(WatermarkSpec(vocab_size=vocab_size, scheme=scheme, **fields), KEY)
 
 
 def devices():
@@ -32,20 +36,20 @@ def devices():
 def test_torch_uniforms_and_g_bits_equal_numpy_over_the_whole_vocabulary(vocab_size, width, device):
     rng = np.random.default_rng(vocab_size + width)
     contexts = rng.integers(0, vocab_size, (ROWS, width))
-    gumbel = GumbelScheme(vocab_size=vocab_size, context_width=width)
-    tournament = TournamentScheme(vocab_size=vocab_size, context_width=width)
+    gumbel = WatermarkSpec(vocab_size=vocab_size, scheme="gumbel", context_width=width).watermark_scheme
+    tournament = WatermarkSpec(vocab_size=vocab_size, scheme="tournament", context_width=width).watermark_scheme
     tokens = np.tile(np.arange(vocab_size), ROWS)
     repeated_contexts = np.repeat(contexts, vocab_size, axis=0)
     ids = torch.from_numpy(contexts).to(device)
 
-    uniforms = keyed_uniforms(TorchPairHashes(gumbel.subkeys(KEY), vocab_size, width, device).row_hashes(ids))
-    expected_uniforms = gumbel.uniforms(gumbel.subkeys(KEY), repeated_contexts, tokens)
+    uniforms = keyed_uniforms(TorchPairHashes(gumbel.key_material(KEY), vocab_size, width, device).row_hashes(ids))
+    expected_uniforms = gumbel.uniforms(gumbel.key_material(KEY), repeated_contexts, tokens)
     assert uniforms.dtype == torch.float32
     assert np.array_equal(uniforms.cpu().numpy().reshape(-1).astype(np.float64), expected_uniforms)
 
-    hashes = TorchPairHashes(tournament.subkeys(KEY), vocab_size, width, device).row_hashes(ids)
+    hashes = TorchPairHashes(tournament.key_material(KEY), vocab_size, width, device).row_hashes(ids)
     bits = hashes.cpu().numpy().reshape(-1).view(np.uint32) & np.uint32(tournament.layer_mask)
-    expected_bits = tournament.g_bits(tournament.subkeys(KEY), repeated_contexts[:5000], tokens[:5000])
+    expected_bits = tournament.g_bits(tournament.key_material(KEY), repeated_contexts[:5000], tokens[:5000])
     assert np.array_equal((bits[:5000, None] >> np.arange(30, dtype=np.uint32)) & 1, expected_bits)
     assert 0.49 < expected_uniforms.mean() < 0.51  # a constant function would also "agree"
 
@@ -53,7 +57,7 @@ def test_torch_uniforms_and_g_bits_equal_numpy_over_the_whole_vocabulary(vocab_s
 def test_repeated_context_is_found_exactly_where_the_last_h_tokens_occurred_before():
     rng = np.random.default_rng(3)
     sequences = rng.integers(0, 3, (200, 12))  # a 3-token alphabet: repeats are common, not universal
-    hashes = TorchPairHashes(GumbelScheme(vocab_size=3).subkeys(KEY), 3, 4)
+    hashes = torch_scheme("gumbel", 3).hashes
     observed = hashes.repeated_context(torch.from_numpy(sequences)).numpy()
     expected = [tuple(row[-4:]) in {tuple(row[i : i + 4]) for i in range(len(row) - 4)} for row in sequences]
     assert observed.tolist() == expected
@@ -79,21 +83,20 @@ def assert_frequencies_match(counts: np.ndarray, probabilities: np.ndarray):
 def test_gumbel_choices_over_distinct_contexts_follow_the_warped_distribution():
     vocab_size = 12
     logits = torch.linspace(-2.0, 2.0, vocab_size)
-    settings = SamplingSettings(temperature=0.7, top_k=8)
-    processor = GumbelLogitsProcessor(GumbelScheme(vocab_size=vocab_size), KEY, sampling=settings)
+    sampling = Sampling(temperature=0.7, top_k=8)
     contexts = distinct_contexts(6000, vocab_size)
-    forced = processor(contexts, logits.repeat(len(contexts), 1))
+    forced = torch_scheme("gumbel", vocab_size).apply(contexts, logits.repeat(len(contexts), 1), sampling)
     assert bool((torch.isfinite(forced).sum(dim=1) == 1).all())
     choices = forced.argmax(dim=1).numpy()
-    warped = settings.warp(contexts[:1], logits[None])[0].softmax(-1).numpy()
+    warped = sampling.warp(logits[None])[0].softmax(-1).numpy()
     assert_frequencies_match(np.bincount(choices, minlength=vocab_size), warped)
 
 
 def test_gumbel_choice_is_the_same_each_time_for_one_key_and_context():
-    processor = GumbelLogitsProcessor(GumbelScheme(vocab_size=100), KEY)
+    scheme = torch_scheme("gumbel", 100)
     context = torch.tensor([[5, 6, 7, 8]] * 3)
     logits = torch.randn(1, 100, generator=torch.Generator().manual_seed(0)).repeat(3, 1)
-    choices = processor(context, logits).argmax(dim=1)
+    choices = scheme.apply(context, logits, Sampling()).argmax(dim=1)
     assert choices.tolist() == [choices[0].item()] * 3
 
 
@@ -141,31 +144,31 @@ def test_closed_form_tournament_equals_the_enumerated_tournament():
 def test_tournament_samples_over_distinct_contexts_follow_the_unwatermarked_distribution():
     vocab_size = 10
     logits = torch.linspace(-1.5, 1.5, vocab_size)
-    processor = TournamentLogitsProcessor(TournamentScheme(vocab_size=vocab_size), KEY)
     contexts = distinct_contexts(6000, vocab_size)
-    winners = processor(contexts, logits.repeat(len(contexts), 1)).softmax(-1)
+    winners = torch_scheme("tournament", vocab_size).apply(contexts, logits.repeat(len(contexts), 1), Sampling())
+    winners = winners.softmax(-1)
     samples = torch.multinomial(winners, 1, generator=torch.Generator().manual_seed(5))[:, 0].numpy()
     assert_frequencies_match(np.bincount(samples, minlength=vocab_size), logits.softmax(-1).numpy())
     assert float((winners - logits.softmax(-1)).abs().max()) > 0.05  # the watermark did change each row
 
 
-@pytest.mark.parametrize("processor_type", [GumbelLogitsProcessor, TournamentLogitsProcessor])
-def test_a_repeated_context_or_a_short_row_is_sampled_from_the_warped_logits(processor_type):
-    scheme = (GumbelScheme if processor_type is GumbelLogitsProcessor else TournamentScheme)(vocab_size=50)
-    settings = SamplingSettings(temperature=0.5, top_p=0.9)
-    processor = processor_type(scheme, KEY, sampling=settings)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_repeated_context_or_a_short_row_is_sampled_from_the_warped_logits(scheme):
+    sampling = Sampling(temperature=0.5, top_p=0.9)
+    processor = WatermarkLogitsProcessor(WatermarkSpec(vocab_size=50, scheme=scheme), KEY, sampling=sampling)
     logits = torch.randn(2, 50, generator=torch.Generator().manual_seed(1))
     rows = torch.tensor([[1, 2, 3, 4, 9, 1, 2, 3, 4], [1, 2, 3, 4, 9, 8, 7, 6, 5]])
     out = processor(rows, logits.clone())
-    warped = settings.warp(rows, logits.clone())
+    warped = sampling.warp(logits)
+    assert processor.owns_sampling
     assert torch.equal(out[0], warped[0])
     assert not torch.equal(out[1], warped[1])
     assert torch.equal(processor(rows[:, :3], logits.clone()), warped)
 
 
-@pytest.mark.parametrize("processor_type", [GumbelLogitsProcessor, TournamentLogitsProcessor])
-def test_greedy_decoding_is_left_alone(processor_type):
-    scheme = (GumbelScheme if processor_type is GumbelLogitsProcessor else TournamentScheme)(vocab_size=50)
-    processor = processor_type(scheme, KEY).with_sampling(SamplingSettings(temperature=0))
-    logits = torch.randn(1, 50)
-    assert torch.equal(processor(torch.tensor([[1, 2, 3, 4, 5]]), logits), logits)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_greedy_decoding_keeps_the_most_likely_token(scheme):
+    logits = torch.randn(4, 50, generator=torch.Generator().manual_seed(2))
+    rows = torch.tensor([[1, 2, 3, 4, 5]]).repeat(4, 1) + torch.arange(4)[:, None]
+    out = torch_scheme(scheme, 50).apply(rows, logits, Sampling(temperature=0))
+    assert torch.equal(out.argmax(dim=1), logits.argmax(dim=1))

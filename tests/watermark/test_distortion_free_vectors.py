@@ -7,9 +7,7 @@ Each row: key, context width h, vocabulary size, context, token, the Gumbel unif
 import numpy as np
 import pytest
 
-from greenmark.watermark import WatermarkKey
-from greenmark.watermark.gumbel import GumbelScheme
-from greenmark.watermark.tournament import TournamentScheme
+from greenmark.watermark import WatermarkKey, WatermarkSpec
 
 KEYS = {"zeros": "00" * 32, "ones": "ff" * 32, "counting": bytes(range(32)).hex()}
 
@@ -44,18 +42,19 @@ ROWS = ("key", "width", "vocab", "context", "token", "uniform_code", "g_bits")
 
 @pytest.mark.parametrize(ROWS, VECTORS)
 def test_published_gumbel_uniform(key, width, vocab, context, token, uniform_code, g_bits):
-    scheme = GumbelScheme(vocab_size=vocab, context_width=width)
-    subkeys = scheme.subkeys(WatermarkKey.from_hex(KEYS[key]))
-    uniform = scheme.uniforms(subkeys, np.array([context]), np.array([token]))[0]
+    scheme = WatermarkSpec(vocab_size=vocab, scheme="gumbel", context_width=width).watermark_scheme
+    material = scheme.key_material(WatermarkKey.from_hex(KEYS[key]))
+    uniform = scheme.uniforms(material, np.array([context]), np.array([token]))[0]
     assert uniform == uniform_code * 2.0**-24
-    statistic = scheme.score_pairs(subkeys, np.array([context]), np.array([token]))[1][0]
+    statistic = scheme.score_pairs(material, np.array([context]), np.array([token])).statistic[0]
     assert statistic == -np.log1p(-uniform_code * 2.0**-24)
 
 
 @pytest.mark.parametrize(ROWS, VECTORS)
 def test_published_tournament_g_bits(key, width, vocab, context, token, uniform_code, g_bits):
-    scheme = TournamentScheme(vocab_size=vocab, context_width=width)
-    subkeys = scheme.subkeys(WatermarkKey.from_hex(KEYS[key]))
-    bits = scheme.g_bits(subkeys, np.array([context]), np.array([token]))[0]
+    scheme = WatermarkSpec(vocab_size=vocab, scheme="tournament", context_width=width).watermark_scheme
+    material = scheme.key_material(WatermarkKey.from_hex(KEYS[key]))
+    bits = scheme.g_bits(material, np.array([context]), np.array([token]))[0]
     assert bits.tolist() == [(g_bits >> layer) & 1 for layer in range(30)]
-    assert scheme.score_pairs(subkeys, np.array([context]), np.array([token]))[1][0] == bin(g_bits).count("1")
+    ones = scheme.score_pairs(material, np.array([context]), np.array([token])).statistic[0]
+    assert ones == bin(g_bits).count("1")

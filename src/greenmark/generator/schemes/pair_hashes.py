@@ -7,10 +7,9 @@ the row seeds (h chained ``fmix32`` over ``[batch]``) and one ``fmix32`` over
 ``[batch, vocab]`` run, with no host synchronisation. Values are int32 holding uint32 bits.
 
 >>> import numpy as np, torch
->>> from greenmark.watermark import WatermarkKey, prf
->>> from greenmark.watermark.gumbel import GumbelScheme
->>> scheme = GumbelScheme(vocab_size=50)
->>> subkeys = scheme.subkeys(WatermarkKey.from_hex("00" * 32))
+>>> from greenmark.watermark import WatermarkKey, WatermarkSpec, prf
+>>> scheme = WatermarkSpec(vocab_size=50, scheme="gumbel").watermark_scheme
+>>> subkeys = scheme.key_material(WatermarkKey.from_hex("00" * 32))
 >>> hashes = TorchPairHashes(subkeys, 50, 4).row_hashes(torch.tensor([[1, 2, 3, 4]]))
 >>> expected = prf.pair_hashes(subkeys, prf.context_seeds(subkeys, np.array([[1, 2, 3, 4]] * 50)), np.arange(50))
 >>> bool((hashes[0].numpy().view(np.uint32) == expected).all())
@@ -22,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from greenmark.generator.torch_prf import fmix32, fmix32_
 from greenmark.watermark import prf
-from greenmark.watermark.torch_prf import fmix32, fmix32_
 
 
 def _int32(value: int) -> int:

@@ -1,0 +1,51 @@
+"""``ContextSeededScheme``: the base of the distortion-free schemes (Gumbel-max, tournament).
+
+Their keyed values come from ``prf.pair_hashes`` after the h preceding tokens (seeded with
+``prf.context_seeds``), and they deduplicate per *context*: the context's seed is the
+deduplication key, so only the first position after a given context is scored. Generation
+leaves a context that already occurred earlier in the sequence unwatermarked (it samples
+normally there), so the detector skips what generation skipped and the null stays exact.
+
+>>> from greenmark.watermark import WatermarkSpec
+>>> WatermarkSpec(vocab_size=100, scheme="gumbel").watermark_scheme.preceding_tokens
+4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from greenmark.watermark import prf
+from greenmark.watermark.errors import InvalidSpecError
+from greenmark.watermark.key import WatermarkKey
+from greenmark.watermark.schemes.base import Scheme
+
+MAX_CONTEXT_WIDTH = 16
+
+
+class ContextSeededScheme(Scheme):
+    """Keyed values from the pair hashes after ``spec.context_width`` tokens, deduplicated per context."""
+
+    spec_defaults: ClassVar[Mapping[str, Any]] = {"context_width": 4}
+
+    @classmethod
+    def check_spec(cls, spec) -> None:
+        super().check_spec(spec)
+        if not isinstance(spec.context_width, int) or not 1 <= spec.context_width <= MAX_CONTEXT_WIDTH:
+            raise InvalidSpecError(f"{cls.name} needs an integer context width in [1, {MAX_CONTEXT_WIDTH}]")
+
+    @property
+    def preceding_tokens(self) -> int:
+        return self.spec.context_width
+
+    def key_material(self, key: WatermarkKey) -> prf.Subkeys:
+        """HMAC subkeys labelled with version, scheme and context width."""
+        return prf.Subkeys.derive(key, f"{self.spec.version}/{self.spec.scheme}/{self.spec.context_width}")
+
+    def context_seeds_and_hashes(self, material: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray):
+        """``(seeds, hashes)`` (uint32[N] each) of N checked pairs."""
+        seeds = prf.context_seeds(material, contexts)
+        return seeds, prf.pair_hashes(material, seeds, tokens)
