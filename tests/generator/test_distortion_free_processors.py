@@ -22,8 +22,9 @@ ROWS = 48
 SCHEMES = ["gumbel", "tournament"]
 
 
-def torch_scheme(scheme: str, vocab_size: int, **fields):
-    return build_torch_scheme(WatermarkSpec(vocab_size=vocab_size, scheme=scheme, **fields), KEY)
+def torch_scheme(scheme: str, vocab_size: int):
+    """The torch scheme over 4-token contexts (short rows keep the tests small)."""
+    return build_torch_scheme(WatermarkSpec(vocab_size=vocab_size, scheme=scheme, context_width=4), KEY)
 
 
 def devices():
@@ -155,7 +156,8 @@ def test_tournament_samples_over_distinct_contexts_follow_the_unwatermarked_dist
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_a_repeated_context_or_a_short_row_is_sampled_from_the_warped_logits(scheme):
     sampling = Sampling(temperature=0.5, top_p=0.9)
-    processor = WatermarkLogitsProcessor(WatermarkSpec(vocab_size=50, scheme=scheme), KEY, sampling=sampling)
+    spec = WatermarkSpec(vocab_size=50, scheme=scheme, context_width=4)
+    processor = WatermarkLogitsProcessor(spec, KEY, sampling=sampling)
     logits = torch.randn(2, 50, generator=torch.Generator().manual_seed(1))
     rows = torch.tensor([[1, 2, 3, 4, 9, 1, 2, 3, 4], [1, 2, 3, 4, 9, 8, 7, 6, 5]])
     out = processor(rows, logits.clone())

@@ -11,7 +11,7 @@ both schemes return unchanged: there is no randomness to replace.
 >>> import torch
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
 >>> from greenmark.generator.schemes import Sampling, build_torch_scheme
->>> scheme = build_torch_scheme(WatermarkSpec(vocab_size=16, scheme="gumbel"), WatermarkKey.from_hex("00" * 32))
+>>> scheme = build_torch_scheme(WatermarkSpec(vocab_size=16, scheme="gumbel", context_width=4), WatermarkKey.from_hex("00" * 32))
 >>> forced = scheme.apply(torch.tensor([[1, 2, 3, 4]]), torch.zeros(1, 16), Sampling())
 >>> scheme.owns_sampling, int(torch.isfinite(forced).sum())
 (True, 1)

@@ -10,7 +10,7 @@ non-distortionary over a random key.
 >>> import torch
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
 >>> from greenmark.generator.schemes import Sampling
->>> spec = WatermarkSpec(vocab_size=16, scheme="tournament")
+>>> spec = WatermarkSpec(vocab_size=16, scheme="tournament", context_width=4)
 >>> scheme = TorchTournamentScheme(spec, WatermarkKey.from_hex("00" * 32))
 >>> winners = scheme.apply(torch.tensor([[1, 2, 3, 4]]), torch.zeros(1, 16), Sampling()).softmax(-1)
 >>> round(float(winners.sum()), 5)

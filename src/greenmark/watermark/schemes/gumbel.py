@@ -19,7 +19,7 @@ anti-conservative) p-value.
 
 >>> import numpy as np
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
->>> scheme = WatermarkSpec(vocab_size=8192, scheme="gumbel").watermark_scheme
+>>> scheme = WatermarkSpec(vocab_size=8192, scheme="gumbel", context_width=4).watermark_scheme
 >>> material = scheme.key_material(WatermarkKey.from_hex("00" * 32))
 >>> pairs = scheme.score_pairs(material, np.array([[1, 2, 3, 4], [1, 2, 3, 4]]), np.array([5, 6]))
 >>> bool(pairs.dedup_key[0] == pairs.dedup_key[1]), scheme.null

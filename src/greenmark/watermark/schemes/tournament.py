@@ -18,7 +18,7 @@ fair coins: the count is Binomial(m n, 1/2) exactly.
 
 >>> import numpy as np
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
->>> scheme = WatermarkSpec(vocab_size=8192, scheme="tournament").watermark_scheme
+>>> scheme = WatermarkSpec(vocab_size=8192, scheme="tournament", context_width=4).watermark_scheme
 >>> material = scheme.key_material(WatermarkKey.from_hex("00" * 32))
 >>> bool(0 <= scheme.score_pairs(material, np.array([[1, 2, 3, 4]]), np.array([5])).statistic[0] <= 30)
 True
