@@ -43,12 +43,12 @@ def test_torch_uniforms_and_g_bits_equal_numpy_over_the_whole_vocabulary(vocab_s
     repeated_contexts = np.repeat(contexts, vocab_size, axis=0)
     ids = torch.from_numpy(contexts).to(device)
 
-    uniforms = keyed_uniforms(TorchPairHashes(gumbel.key_material(KEY), vocab_size, width, device).row_hashes(ids))
+    uniforms = keyed_uniforms(TorchPairHashes(gumbel.key_material(KEY), width, device).row_hashes(ids))
     expected_uniforms = gumbel.uniforms(gumbel.key_material(KEY), repeated_contexts, tokens)
     assert uniforms.dtype == torch.float32
     assert np.array_equal(uniforms.cpu().numpy().reshape(-1).astype(np.float64), expected_uniforms)
 
-    hashes = TorchPairHashes(tournament.key_material(KEY), vocab_size, width, device).row_hashes(ids)
+    hashes = TorchPairHashes(tournament.key_material(KEY), width, device).row_hashes(ids)
     bits = hashes.cpu().numpy().reshape(-1).view(np.uint32) & np.uint32(tournament.layer_mask)
     expected_bits = tournament.g_bits(tournament.key_material(KEY), repeated_contexts[:5000], tokens[:5000])
     assert np.array_equal((bits[:5000, None] >> np.arange(30, dtype=np.uint32)) & 1, expected_bits)

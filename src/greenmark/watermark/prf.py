@@ -31,7 +31,11 @@ NUM_SUBKEYS = 5
 
 def fmix32(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 32-bit finaliser over a uint32 array (wrapping arithmetic)."""
-    h = values.astype(np.uint32, copy=True)
+    return fmix32_inplace(values.astype(np.uint32, copy=True))
+
+
+def fmix32_inplace(h: np.ndarray) -> np.ndarray:
+    """``fmix32`` computed in place on the uint32 array ``h`` (returned)."""
     h ^= h >> 16
     h *= np.uint32(0x85EBCA6B)
     h ^= h >> 13

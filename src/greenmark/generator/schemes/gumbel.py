@@ -11,7 +11,8 @@ same prompt always gives the same answer). The returned logits are 0 for the for
 >>> import torch
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
 >>> from greenmark.generator.schemes import Sampling
->>> scheme = TorchGumbelScheme(WatermarkSpec(vocab_size=16, scheme="gumbel", context_width=4), WatermarkKey.from_hex("00" * 32))
+>>> spec = WatermarkSpec(vocab_size=16, scheme="gumbel", context_width=4)
+>>> scheme = TorchGumbelScheme(spec, WatermarkKey.from_hex("00" * 32))
 >>> row, logits = torch.tensor([[1, 2, 3, 4]]), torch.randn(1, 16)
 >>> len({int(scheme.apply(row, logits, Sampling()).argmax()) for _ in range(5)})  # the same every time
 1

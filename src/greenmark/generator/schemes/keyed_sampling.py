@@ -11,7 +11,8 @@ both schemes return unchanged: there is no randomness to replace.
 >>> import torch
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
 >>> from greenmark.generator.schemes import Sampling, build_torch_scheme
->>> scheme = build_torch_scheme(WatermarkSpec(vocab_size=16, scheme="gumbel", context_width=4), WatermarkKey.from_hex("00" * 32))
+>>> spec = WatermarkSpec(vocab_size=16, scheme="gumbel", context_width=4)
+>>> scheme = build_torch_scheme(spec, WatermarkKey.from_hex("00" * 32))
 >>> forced = scheme.apply(torch.tensor([[1, 2, 3, 4]]), torch.zeros(1, 16), Sampling())
 >>> scheme.owns_sampling, int(torch.isfinite(forced).sum())
 (True, 1)
@@ -36,7 +37,7 @@ class KeyedSamplingScheme(TorchScheme):
         super().__init__(spec, key, device)
         self.numpy_scheme = spec.watermark_scheme
         material = self.numpy_scheme.key_material(key)
-        self.hashes = TorchPairHashes(material, spec.vocab_size, spec.context_width, device)
+        self.hashes = TorchPairHashes(material, spec.context_width, device)
 
     @property
     def device(self) -> torch.device:

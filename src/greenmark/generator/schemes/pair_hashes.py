@@ -1,16 +1,17 @@
 """``prf.pair_hashes`` in torch for every candidate token, and the repeated-context test.
 
 The distortion-free schemes seed from the h preceding tokens (``prf.context_seeds``) and read
-their uniforms and g-bits from ``fmix32(seed ^ token_code ^ k4)``. Here the per-vocabulary
-table ``token_code ^ k4`` is computed once by numpy and moved to the device; per step only
-the row seeds (h chained ``fmix32`` over ``[batch]``) and one ``fmix32`` over
+their uniforms and g-bits from ``fmix32(seed ^ token_code ^ k4)``. The per-vocabulary tables
+of the numpy key material (``ContextSeededMaterial``) move to the device once; per step only
+the row seeds (h - 1 chained ``fmix32`` over ``[batch]``) and one ``fmix32`` over
 ``[batch, vocab]`` run, with no host synchronisation. Values are int32 holding uint32 bits.
 
 >>> import numpy as np, torch
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, prf
 >>> scheme = WatermarkSpec(vocab_size=50, scheme="gumbel").watermark_scheme
->>> subkeys = scheme.key_material(WatermarkKey.from_hex("00" * 32))
->>> hashes = TorchPairHashes(subkeys, 50, 4).row_hashes(torch.tensor([[1, 2, 3, 4]]))
+>>> material = scheme.key_material(WatermarkKey.from_hex("00" * 32))
+>>> hashes = TorchPairHashes(material, 4).row_hashes(torch.tensor([[1, 2, 3, 4]]))
+>>> subkeys = material.subkeys
 >>> expected = prf.pair_hashes(subkeys, prf.context_seeds(subkeys, np.array([[1, 2, 3, 4]] * 50)), np.arange(50))
 >>> bool((hashes[0].numpy().view(np.uint32) == expected).all())
 True
@@ -23,6 +24,7 @@ import torch
 
 from greenmark.generator.torch_prf import fmix32, fmix32_
 from greenmark.watermark import prf
+from greenmark.watermark.schemes.context_seeded import ContextSeededMaterial
 
 
 def _int32(value: int) -> int:
@@ -35,26 +37,25 @@ def _table(values: np.ndarray, device) -> torch.Tensor:
 
 
 class TorchPairHashes:
-    """Pair hashes of one key's subkeys over a vocabulary, for contexts of ``context_width`` tokens."""
+    """Pair hashes of one key's material over its vocabulary, for contexts of ``context_width`` tokens."""
 
-    def __init__(self, subkeys: prf.Subkeys, vocab_size: int, context_width: int, device=None):
+    def __init__(self, material: ContextSeededMaterial, context_width: int, device=None):
         self.context_width = context_width
-        self._initial = _int32(subkeys.words[2])
-        self._chain_offset = _int32(subkeys.words[3])
-        codes = prf.token_codes(subkeys, np.arange(vocab_size))
-        self.token_codes = _table(codes, device)
-        self.final_inputs = _table(codes ^ np.uint32(subkeys.words[4]), device)
+        self._chain_offset = _int32(material.subkeys.words[3])
+        self.token_codes = _table(material.token_codes, device)
+        self.first_seeds = _table(material.first_seeds, device)
+        self.final_inputs = _table(material.final_inputs, device)
 
     def to(self, device) -> TorchPairHashes:
-        self.token_codes = self.token_codes.to(device)
-        self.final_inputs = self.final_inputs.to(device)
+        for name in ("token_codes", "first_seeds", "final_inputs"):
+            setattr(self, name, getattr(self, name).to(device))
         return self
 
     def context_seeds(self, windows: torch.Tensor) -> torch.Tensor:
         """int32[...]: the seed of each context ``windows[..., h]`` (token ids, oldest first)."""
-        seeds = torch.full(windows.shape[:-1], self._initial, dtype=torch.int32, device=windows.device)
+        seeds = self.first_seeds[windows[..., 0]]
         multiplier = _int32(prf.CHAIN_MULTIPLIER)
-        for column in range(windows.shape[-1]):
+        for column in range(1, windows.shape[-1]):
             seeds = fmix32((seeds ^ self.token_codes[windows[..., column]]) * multiplier + self._chain_offset)
         return seeds
 

@@ -23,6 +23,7 @@ Over a random key the null is exact at any h; the width is what makes it hold pe
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -34,6 +35,43 @@ from greenmark.watermark.schemes.base import Scheme
 
 MAX_CONTEXT_WIDTH = 16
 DEFAULT_CONTEXT_WIDTH = 12
+
+
+@dataclass(frozen=True)
+class ContextSeededMaterial:
+    """One key's subkeys and per-vocabulary tables (uint32[vocab_size] each).
+
+    ``first_seeds[t]`` is the seed after chaining in token t alone and ``final_inputs[t]`` is
+    ``token_code(t) ^ k4``, so a context's seed costs one ``fmix32`` per further token and a
+    pair hash one more (``prf.context_seeds`` and ``prf.pair_hashes``, bit for bit).
+    """
+
+    subkeys: prf.Subkeys
+    token_codes: np.ndarray
+    first_seeds: np.ndarray
+    final_inputs: np.ndarray
+
+    @classmethod
+    def derive(cls, subkeys: prf.Subkeys, vocab_size: int) -> ContextSeededMaterial:
+        codes = prf.token_codes(subkeys, np.arange(vocab_size))
+        first_seeds = prf.chain(subkeys, prf.initial_seed(subkeys, vocab_size), codes)
+        return cls(subkeys, codes, first_seeds, codes ^ np.uint32(subkeys.words[4]))
+
+    def context_seeds(self, contexts: np.ndarray) -> np.ndarray:
+        """uint32[N]: the seed of each checked context ``[N, h]`` (``prf.context_seeds``)."""
+        columns = np.asarray(contexts).T.astype(np.intp, order="C")  # one contiguous array per context position
+        seeds = self.first_seeds[columns[0]]
+        offset, multiplier = np.uint32(self.subkeys.words[3]), np.uint32(prf.CHAIN_MULTIPLIER)
+        for column in columns[1:]:
+            seeds ^= self.token_codes[column]
+            seeds *= multiplier
+            seeds += offset
+            seeds = prf.fmix32_inplace(seeds)
+        return seeds
+
+    def pair_hashes(self, seeds: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """uint32[N]: ``prf.pair_hashes`` of each (seed, checked token); ``seeds`` is left as it is."""
+        return prf.fmix32_inplace(seeds ^ self.final_inputs[tokens])
 
 
 class ContextSeededScheme(Scheme):
@@ -51,11 +89,12 @@ class ContextSeededScheme(Scheme):
     def preceding_tokens(self) -> int:
         return self.spec.context_width
 
-    def key_material(self, key: WatermarkKey) -> prf.Subkeys:
-        """HMAC subkeys labelled with version, scheme and context width."""
-        return prf.Subkeys.derive(key, f"{self.spec.version}/{self.spec.scheme}/{self.spec.context_width}")
+    def key_material(self, key: WatermarkKey) -> ContextSeededMaterial:
+        """HMAC subkeys labelled with version, scheme and context width, and their vocabulary tables."""
+        label = f"{self.spec.version}/{self.spec.scheme}/{self.spec.context_width}"
+        return ContextSeededMaterial.derive(prf.Subkeys.derive(key, label), self.spec.vocab_size)
 
-    def context_seeds_and_hashes(self, material: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray):
+    def context_seeds_and_hashes(self, material: ContextSeededMaterial, contexts: np.ndarray, tokens: np.ndarray):
         """``(seeds, hashes)`` (uint32[N] each) of N checked pairs."""
-        seeds = prf.context_seeds(material, contexts)
-        return seeds, prf.pair_hashes(material, seeds, tokens)
+        seeds = material.context_seeds(contexts)
+        return seeds, material.pair_hashes(seeds, tokens)

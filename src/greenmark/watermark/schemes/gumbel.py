@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from greenmark.watermark import prf
 from greenmark.watermark.null_distributions import GammaNull
 from greenmark.watermark.schemes.base import PairScores
-from greenmark.watermark.schemes.context_seeded import ContextSeededScheme
+from greenmark.watermark.schemes.context_seeded import ContextSeededMaterial, ContextSeededScheme
 from greenmark.watermark.schemes.registry import register_scheme
 
 UNIFORM_BITS = 24
@@ -54,10 +53,10 @@ class Gumbel(ContextSeededScheme):
     def null(self) -> GammaNull:
         return GammaNull()
 
-    def uniforms(self, material: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    def uniforms(self, material: ContextSeededMaterial, contexts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         """float64[N]: the keyed uniform of N checked pairs."""
         return uniforms(self.context_seeds_and_hashes(material, contexts, tokens)[1])
 
-    def score_pairs(self, material: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
+    def score_pairs(self, material: ContextSeededMaterial, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
         seeds, hashes = self.context_seeds_and_hashes(material, contexts, tokens)
         return PairScores(statistic=-np.log1p(-uniforms(hashes)), dedup_key=seeds)

@@ -33,11 +33,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from greenmark.watermark import prf
 from greenmark.watermark.errors import InvalidSpecError
 from greenmark.watermark.null_distributions import BinomialNull
 from greenmark.watermark.schemes.base import PairScores
-from greenmark.watermark.schemes.context_seeded import ContextSeededScheme
+from greenmark.watermark.schemes.context_seeded import ContextSeededMaterial, ContextSeededScheme
 from greenmark.watermark.schemes.registry import register_scheme
 
 MAX_DEPTH = 32
@@ -70,12 +69,12 @@ class Tournament(ContextSeededScheme):
         """The hash bits that are g-values: the low ``depth`` bits."""
         return (1 << self.depth) - 1
 
-    def g_bits(self, material: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    def g_bits(self, material: ContextSeededMaterial, contexts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         """uint8[N, depth]: the g-value of each of N checked pairs in each layer (layer 0 first)."""
         hashes = self.context_seeds_and_hashes(material, contexts, tokens)[1]
         return ((hashes[:, None] >> np.arange(self.depth, dtype=np.uint32)) & np.uint32(1)).astype(np.uint8)
 
-    def score_pairs(self, material: prf.Subkeys, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
+    def score_pairs(self, material: ContextSeededMaterial, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
         seeds, hashes = self.context_seeds_and_hashes(material, contexts, tokens)
         ones = np.bitwise_count(hashes & np.uint32(self.layer_mask))
         return PairScores(statistic=ones.astype(np.float64), dedup_key=seeds)
