@@ -81,6 +81,10 @@ class WatermarkSpec:
     def __hash__(self) -> int:
         return hash(self.to_json())
 
+    def __reduce__(self):
+        # pickled (for scanning workers) as its JSON: the read-only parameters mapping does not pickle
+        return WatermarkSpec.from_json, (self.to_json(),)
+
     @property
     def scheme_id(self) -> str:
         """The versioned scheme id, ``scheme@version``."""

@@ -67,6 +67,25 @@ class TokenScores:
         starts.flags.writeable = False
         object.__setattr__(self, "starts", starts)
 
+    @classmethod
+    def of_statistics(cls, statistic, null: NullDistribution, scored=None, offsets=None) -> TokenScores:
+        """A one-document table from per-token statistics: every token eligible, scored where ``scored``
+        (default: all), each with its own deduplication key. For tests and for foreign detectors'
+        own scoring rules.
+
+        >>> from greenmark.watermark.null_distributions import BinomialNull
+        >>> TokenScores.of_statistics([1.0, 0.0, 1.0], BinomialNull(0.5)).num_green_tokens.tolist()
+        [2]
+        """
+        statistic = np.array(statistic, dtype=np.float64)  # copies: the table makes its arrays read-only
+        scored = np.ones(len(statistic), dtype=bool) if scored is None else np.array(scored, dtype=bool)
+        eligible = np.ones(len(statistic), dtype=bool)
+        dedup_key = np.arange(len(statistic), dtype=np.uint64)
+        lengths = np.array([len(statistic)], dtype=np.int64)
+        return cls(
+            eligible, scored, dedup_key, statistic, lengths, null, None if offsets is None else np.asarray(offsets)
+        )
+
     def __len__(self) -> int:
         return len(self.lengths)
 
@@ -84,11 +103,6 @@ class TokenScores:
         )
 
     @cached_property
-    def document_of(self) -> np.ndarray:
-        """int64 per token: which document it belongs to."""
-        return np.repeat(np.arange(len(self.lengths)), self.lengths)
-
-    @cached_property
     def green(self) -> np.ndarray:
         """bool per token: eligible, with a statistic above the null mean."""
         return self.eligible & (self.statistic > self.null.mean)
@@ -96,22 +110,40 @@ class TokenScores:
     @cached_property
     def num_scored_tokens(self) -> np.ndarray:
         """int64[D]: scored tokens per document (T of the test)."""
-        return np.bincount(self.document_of[self.scored], minlength=len(self)).astype(np.int64)
+        return self._per_document(self.scored.astype(np.int64))
 
     @cached_property
     def num_green_tokens(self) -> np.ndarray:
         """int64[D]: scored green tokens per document."""
-        return np.bincount(self.document_of[self.scored & self.green], minlength=len(self)).astype(np.int64)
+        return self._per_document((self.scored & self.green).astype(np.int64))
 
     @cached_property
     def statistic_totals(self) -> np.ndarray:
         """float64[D]: the sum of the scored tokens' statistics per document (S of the test)."""
-        scored = self.scored
-        return np.bincount(self.document_of[scored], weights=self.statistic[scored], minlength=len(self))
+        return self._per_document(np.where(self.scored, self.statistic, 0.0))
+
+    def _per_document(self, values: np.ndarray) -> np.ndarray:
+        """Per-document sums of a per-token array (summed in order, so exactly as one document alone)."""
+        sums = np.zeros(len(self), dtype=values.dtype)
+        nonempty = self.lengths > 0
+        if nonempty.any():
+            sums[nonempty] = np.add.reduceat(values, self.starts[:-1][nonempty])
+        return sums
 
     def test(self) -> NullTest:
         """The exact whole-document test of every document: p-values and z-scores, float64[D]."""
         return self.null.test(self.statistic_totals, self.num_scored_tokens)
+
+    def prefix_test(self) -> NullTest:
+        """The test after each token of a single-document table (``t = 1..n``): how evidence accumulates.
+
+        >>> from greenmark.watermark.null_distributions import BinomialNull
+        >>> scores = TokenScores.of_statistics([1.0] * 10, BinomialNull(0.5))
+        >>> int((scores.prefix_test().p_value >= 0.01).sum())  # 0.5 ** 7 < 0.01
+        6
+        """
+        counts = np.cumsum(self.scored)
+        return self.null.test(np.cumsum(np.where(self.scored, self.statistic, 0.0)), counts)
 
     def window_test(self, window_starts: np.ndarray, window_ends: np.ndarray) -> NullTest:
         """The exact test of each token window ``[start, end)`` of a single-document table."""

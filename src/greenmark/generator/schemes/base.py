@@ -87,6 +87,8 @@ class TorchScheme(ABC):
     def apply(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, sampling: Sampling) -> torch.FloatTensor:
         """The watermarked logits for ``scores`` ``[batch, vocab]`` after ``input_ids`` ``[batch, length]``.
 
-        Rows without a full context (``spec.preceding_tokens``) are left unwatermarked (an
-        owning scheme still applies ``sampling`` to them).
+        ``input_ids`` is each row's sequence so far, prompt included (a scheme may read only its
+        last ``spec.preceding_tokens`` columns; one that skips contexts already seen reads more).
+        Rows without a full context are left unwatermarked (an owning scheme still applies
+        ``sampling`` to them). The result may be ``scores`` modified in place or a new tensor.
         """
