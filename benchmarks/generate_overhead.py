@@ -2,8 +2,9 @@
 
 One run, the same model (the embedded default), prompts, seeds and lengths for every variant:
 plain sampling, a no-op logits processor (the noise floor), greenmark lefthash (h=1), greenmark
-selfhash (h=4), and transformers' ``WatermarkingConfig`` (lefthash, gamma 0.25, delta 2), at
-batch 1 and 32. Variants are
+selfhash (h=4), greenmark gumbel and tournament (h=12; they sample themselves, here at
+temperature 1 with no top-k or top-p, as plain sampling does), and transformers'
+``WatermarkingConfig`` (lefthash, gamma 0.25, delta 2), at batch 1 and 32. Variants are
 interleaved and each keeps its fastest of ``--repeats`` runs, so background load hurts all
 alike. Also prints, for a fresh process that loads the default model and generates, the time
 of its imports and of ``from_default()``, and its peak RSS.
@@ -70,6 +71,14 @@ def main() -> None:
             "logits_processor": LogitsProcessorList(
                 [WatermarkLogitsProcessor(WatermarkSpec.for_tokenizer(tokenizer, scheme="selfhash"), key)]
             )
+        },
+        **{
+            f"greenmark {scheme}": {
+                "logits_processor": LogitsProcessorList(
+                    [WatermarkLogitsProcessor(WatermarkSpec.for_tokenizer(tokenizer, scheme=scheme), key)]
+                )
+            }
+            for scheme in ("gumbel", "tournament")
         },
         "transformers": {"watermarking_config": WatermarkingConfig(greenlist_ratio=0.25, bias=2.0)},
     }

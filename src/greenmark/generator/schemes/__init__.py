@@ -15,7 +15,9 @@ False
 
 from greenmark.generator.schemes.base import Sampling, TorchScheme
 from greenmark.generator.schemes.green_list import TorchGreenListScheme
+from greenmark.generator.schemes.gumbel import TorchGumbelScheme
 from greenmark.generator.schemes.registry import register_torch_scheme, torch_scheme_class
+from greenmark.generator.schemes.tournament import TorchTournamentScheme
 
 
 def build_torch_scheme(spec, key, device=None) -> TorchScheme:
@@ -26,7 +28,9 @@ def build_torch_scheme(spec, key, device=None) -> TorchScheme:
 __all__ = [
     "Sampling",
     "TorchGreenListScheme",
+    "TorchGumbelScheme",
     "TorchScheme",
+    "TorchTournamentScheme",
     "build_torch_scheme",
     "register_torch_scheme",
     "torch_scheme_class",

@@ -29,7 +29,7 @@ then a ``Scheme`` subclass over them, then its ``TorchScheme`` (bit-identical, a
 'selfhash@gm1'
 """
 
-from greenmark.watermark.schemes import lefthash, selfhash
+from greenmark.watermark.schemes import gumbel, lefthash, selfhash, tournament
 from greenmark.watermark.schemes.base import PairScores, Scheme
 from greenmark.watermark.schemes.green_list import GreenListScheme
 from greenmark.watermark.schemes.registry import register_scheme, scheme_class, scheme_for, scheme_ids, scheme_names
@@ -38,6 +38,7 @@ __all__ = [
     "GreenListScheme",
     "PairScores",
     "Scheme",
+    "gumbel",
     "lefthash",
     "register_scheme",
     "scheme_class",
@@ -45,4 +46,5 @@ __all__ = [
     "scheme_ids",
     "scheme_names",
     "selfhash",
+    "tournament",
 ]

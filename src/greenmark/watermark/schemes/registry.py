@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -27,10 +28,15 @@ _SCHEMES: dict[str, dict[str, type[Scheme]]] = {}  # name -> version -> class, i
 def register_scheme(cls: type[Scheme]) -> type[Scheme]:
     """Register ``cls`` under ``cls.name`` and ``cls.version`` (usable as a class decorator)."""
     versions = _SCHEMES.setdefault(cls.name, {})
-    if cls.version in versions and versions[cls.version] is not cls:
+    registered = versions.setdefault(cls.version, cls)
+    # the same class body imported a second time (a module re-imported by path) keeps the first
+    if registered is not cls and not _same_definition(registered, cls):
         raise ValueError(f"scheme {cls.scheme_id()} is already registered")
-    versions[cls.version] = cls
     return cls
+
+
+def _same_definition(first: type, second: type) -> bool:
+    return first.__qualname__ == second.__qualname__ and inspect.getfile(first) == inspect.getfile(second)
 
 
 def scheme_class(name: str, version: str | None = None) -> type[Scheme]:
