@@ -26,7 +26,7 @@ PROGRAM = textwrap.dedent(
     keys = [(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer, scheme=name)) for name in scheme_names()]
     result = Keyring(keys, tokenizer).detect(text, spans=True)
     marks = token_marks(keys[0][1], keys[0][0], tokenizer, text)
-    assert result.decision == "not_watermarked" and result.num_hypotheses == len(keys) and marks
+    assert result.decision != "watermarked" and result.num_hypotheses == len(keys) and marks
     assert not [name for name in sys.modules if name.split(".")[0] in ("torch", "transformers")]
     print("detected without torch")
     """
