@@ -41,9 +41,9 @@ def test_a_gguf_file_and_its_directory_plus_file_name_are_the_same_source():
 
 def test_a_file_that_is_not_gguf_or_a_missing_gguf_file_is_refused(tmp_path):
     (tmp_path / "weights.bin").write_bytes(b"\0")
-    with pytest.raises(GenerationError, match="give a .gguf file"):
+    with pytest.raises(GenerationError, match=r"give a \.gguf file"):
         ModelSource.resolve(tmp_path / "weights.bin")
-    with pytest.raises(GenerationError, match="no GGUF file 'model.gguf'"):
+    with pytest.raises(GenerationError, match=r"no GGUF file 'model\.gguf'"):
         ModelSource.resolve(tmp_path, gguf_file="model.gguf")
     with pytest.raises(GenerationError, match="no model file or directory"):
         ModelSource.resolve(tmp_path / "missing.gguf")

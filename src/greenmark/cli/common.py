@@ -105,6 +105,25 @@ def keys_to_test(tenant: str) -> list[DetectionKey]:
     return detection_keys
 
 
+def import_generator():
+    """``greenmark.generator`` (torch, transformers), or an ``InputError`` naming the extra it needs."""
+    try:
+        import greenmark.generator as generator
+    except ImportError as error:
+        raise InputError(f"this needs the [generate] extra (pip install 'greenmark[generate]'): {error}") from None
+    return generator
+
+
+def model_option(help_text: str, default: str | None = None):
+    """``--model``: an alias (default, smollm2), a .gguf file, a model directory or a cached hub name."""
+    return click.option(
+        "--model",
+        default=default,
+        help=f"{help_text} An alias (default: the embedded model; smollm2), a .gguf file, a model directory "
+        "or a hub name in the local cache.",
+    )
+
+
 def echo_json(value) -> None:
     """Print ``value`` as indented JSON on stdout."""
     click.echo(json.dumps(value, indent=2))

@@ -13,6 +13,7 @@ from greenmark.cli.common import (
     Document,
     InputError,
     echo_json,
+    import_generator,
     is_binary,
     keys_to_test,
     new_table,
@@ -59,9 +60,16 @@ Exit status:
     type=click.Path(exists=True, path_type=Path),
     help="Tokenizer (tokenizer.json or a model directory) for keys made for another model than the default one.",
 )
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Model (alias, .gguf file, model directory or cached hub name) whose tokenizer keys made for it need "
+    "(repeatable).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a watermark is found (errors still exit 2).")
 @quiet_option
-def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, exit_zero, quiet) -> None:
+def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, models, exit_zero, quiet) -> None:
     """Test files, directories, stdin or strings for a watermark.
 
     PATHs are files, directories (searched recursively) or - for stdin; with no PATH and no
@@ -74,11 +82,12 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
     documents = _read_inputs(paths, texts, quiet)
     detection_keys = keys_to_test(tenant)
     tokenizers = [default_tokenizer(), *(TextTokenizer.wrap(path) for path in tokenizer_paths)]
+    tokenizers += [TextTokenizer.wrap(import_generator().load_tokenizer(model)) for model in models]
     keyring = Keyring([(k.key, k.spec) for k in detection_keys], tokenizers, skip_unmatched=True)
     stored_keys = {k.metadata.key_id: k.metadata for k in detection_keys}
     for key_id in keyring.skipped:
         stored = stored_keys[key_id]
-        note(f"warning: key {_label(stored)} not tested: it was made for another tokenizer (pass --tokenizer)")
+        note(f"warning: key {_label(stored)} not tested: made for another tokenizer (pass --model or --tokenizer)")
     if not keyring.groups:
         raise InputError(f"no key of tenant {tenant!r} fits the given tokenizers")
 

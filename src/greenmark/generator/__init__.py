@@ -6,7 +6,7 @@
 8192
 """
 
-from greenmark.generator.chat import Conversation
+from greenmark.generator.chat import Conversation, render_prompt
 from greenmark.generator.errors import GenerationError
 from greenmark.generator.generator import GenerationOutput, WatermarkedGenerator, logits_width
 from greenmark.generator.loading import (
@@ -37,5 +37,6 @@ __all__ = [
     "load_model_spec",
     "load_tokenizer",
     "logits_width",
+    "render_prompt",
     "smollm2_path",
 ]
