@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 import greenmark
 from greenmark.watermark import DetectionResult
@@ -126,14 +126,47 @@ class DetectResponse(BaseModel):
     results: list[DetectOutput]
 
 
+class Message(StrictModel):
+    role: Literal["system", "user", "assistant"]
+    content: Text
+
+
 class GenerateRequest(StrictModel):
-    prompts: list[Text] = Field(min_length=1, description="the prompts to continue (at most the server's cap)")
+    """Exactly one of ``prompts`` (texts to continue) and ``messages`` (one conversation to answer).
+
+    >>> GenerateRequest.model_validate({"messages": [{"role": "user", "content": "Hi"}]}).conversations()
+    [[{'role': 'user', 'content': 'Hi'}]]
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["prompts"]}, {"required": ["messages"]}]},
+    )
+
+    prompts: list[Text] | None = Field(
+        default=None, min_length=1, description="the prompts to continue (at most the server's cap)"
+    )
+    messages: list[Message] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="a conversation, rendered with the model's chat template; the output is the assistant's reply",
+    )
     max_new_tokens: int = Field(default=200, ge=1, description="at most the server's generate_max_new_tokens")
     temperature: float = Field(default=1.0, ge=0, le=10, description="0: greedy")
     top_k: int = Field(default=0, ge=0, le=100_000, description="0: no top-k cut")
     top_p: float = Field(default=1.0, gt=0, le=1)
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
     key_name: str | None = Field(default=None, max_length=64, description="which of the tenant's keys to use")
+
+    @model_validator(mode="after")
+    def _one_input_kind(self) -> GenerateRequest:
+        if (self.prompts is None) == (self.messages is None):
+            raise ValueError("give exactly one of prompts and messages")
+        return self
+
+    def conversations(self) -> list[list[dict[str, str]]] | None:
+        """The conversation to answer as plain messages, in a one-item batch; ``None`` for prompts."""
+        return None if self.messages is None else [[message.model_dump() for message in self.messages]]
 
 
 class GenerateOutput(BaseModel):

@@ -2,8 +2,9 @@
 
 ``ApiState`` also answers the two per-request lookups that touch the database (the caller's
 API key, the tenant's keyring); both are cached for ``settings.cache_seconds`` and run in the
-thread pool on a miss, so the event loop never waits on the database. Keys whose spec needs
-another tokenizer than the server's are left out of detection (``Keyring.skipped``).
+thread pool on a miss, so the event loop never waits on the database. Detection tokenises with
+the embedded model's tokenizer and, once it has loaded, the generation model's; keys whose
+spec needs another tokenizer are left out (``Keyring.skipped``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class ApiState:
             self._api_keys.put(digest, info)
         return info
 
+    @property
+    def tokenizers(self) -> list[TextTokenizer]:
+        """The tokenizers detection may use: the server's, and the generation model's once it has loaded."""
+        loaded = self.generation.tokenizer if self.generation is not None else None
+        return [self.tokenizer] if loaded is None else [self.tokenizer, loaded]
+
     def check_rate(self, api_key_id: str) -> None:
         """Spend one request of the key's bucket; 429 with ``Retry-After`` when it is empty."""
         wait = self.limiter.acquire(api_key_id) if self.limiter else 0.0
@@ -62,10 +69,10 @@ class ApiState:
             raise ProblemError(429, "rate limit exceeded for this API key", {"Retry-After": retry_after})
 
     async def keyring(self, tenant: str) -> Keyring:
-        """The tenant's non-retired keys that this server's tokenizer can test."""
+        """The tenant's non-retired keys that this server's tokenizers can test."""
         keyring = self._keyrings.get(tenant)
         if keyring is None:
             keys = await run_in_threadpool(self.store.keys_for_detection, tenant)
-            keyring = Keyring([(key, spec) for key, spec, _ in keys], self.tokenizer, skip_unmatched=True)
+            keyring = Keyring([(key, spec) for key, spec, _ in keys], self.tokenizers, skip_unmatched=True)
             self._keyrings.put(tenant, keyring)
         return keyring

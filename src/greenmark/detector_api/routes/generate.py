@@ -1,4 +1,4 @@
-"""``POST /v1/generate``: watermarked continuations from the loaded model with the tenant's active key."""
+"""``POST /v1/generate``: watermarked continuations (or a chat reply) from the loaded model with the tenant's key."""
 
 from __future__ import annotations
 
@@ -24,22 +24,27 @@ async def generate(
     caller: Annotated[ApiKeyInfo, Depends(authorized("generate", json_body=True))],
     state: State,
 ) -> GenerateResponse:
-    """Continue each prompt, watermarked with the tenant's active key that fits the model.
+    """Continue each prompt, or answer the conversation, watermarked with the tenant's active key that fits the model.
 
+    ``messages`` are rendered with the model's chat template (422 for a model without one).
     Answers 404 when this server does not load a model (``GREENMARK_API_GENERATE``) and 503
     while it is loading or busy.
     """
     settings = state.settings
     if state.generation is None:
         raise ProblemError(404, "generation is not enabled on this server")
-    enforce_limits(body.prompts, settings.generate_max_prompts, settings.generate_max_prompt_chars, "prompt")
+    if body.prompts is not None:
+        enforce_limits(body.prompts, settings.generate_max_prompts, settings.generate_max_prompt_chars, "prompt")
+    else:
+        conversation = "".join(message.content for message in body.messages)
+        enforce_limits([conversation], 1, settings.generate_max_prompt_chars, "conversation")
     if body.max_new_tokens > settings.generate_max_new_tokens:
         raise ProblemError(422, f"max_new_tokens is capped at {settings.generate_max_new_tokens} on this server")
     key, stored = await run_in_threadpool(state.generation.choose_key, state.store, caller.tenant, body.key_name)
     outputs = await state.generation.generate(
         key,
         stored.spec,
-        body.prompts,
+        body.prompts or body.conversations(),
         max_new_tokens=body.max_new_tokens,
         temperature=body.temperature,
         top_k=body.top_k,
