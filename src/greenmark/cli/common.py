@@ -156,10 +156,30 @@ def tenant_keyring(tenant: str, tokenizers=None, quiet: bool = False) -> TenantK
             f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create NAME`"
         )
     for stored in keyring.skipped_keys:
-        note(f"warning: key {keyring.label(stored.key_id)} not tested: it was made for another tokenizer", quiet)
+        label = keyring.label(stored.key_id)
+        note(f"warning: key {label} not tested: made for another tokenizer (pass --model or --tokenizer)", quiet)
     if not keyring.key_ids:
         raise InputError(f"no key of tenant {tenant!r} fits the given tokenizers")
     return keyring
+
+
+def import_generator():
+    """``greenmark.generator`` (torch, transformers), or an ``InputError`` naming the extra it needs."""
+    try:
+        import greenmark.generator as generator
+    except ImportError as error:
+        raise InputError(f"this needs the [generate] extra (pip install 'greenmark[generate]'): {error}") from None
+    return generator
+
+
+def model_option(help_text: str, default: str | None = None):
+    """``--model``: an alias (default, smollm2), a .gguf file, a model directory or a cached hub name."""
+    return click.option(
+        "--model",
+        default=default,
+        help=f"{help_text} An alias (default: the embedded model; smollm2), a .gguf file, a model directory "
+        "or a hub name in the local cache.",
+    )
 
 
 def echo_json(value) -> None:

@@ -13,6 +13,7 @@ from greenmark.cli.common import (
     Document,
     InputError,
     echo_json,
+    import_generator,
     input_name,
     is_binary,
     max_input_bytes_option,
@@ -62,11 +63,18 @@ Exit status:
     type=click.Path(exists=True, path_type=Path),
     help="Tokenizer (tokenizer.json or a model directory) for keys made for another model than the default one.",
 )
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Model (alias, .gguf file, model directory or cached hub name) whose tokenizer keys made for it need "
+    "(repeatable).",
+)
 @max_input_bytes_option("a larger input is an error (exit status 2)")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a watermark is found (errors still exit 2).")
 @quiet_option
 def detect(
-    paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, max_input_bytes, exit_zero, quiet
+    paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, models, max_input_bytes, exit_zero, quiet
 ) -> None:
     """Test files, directories, stdin or strings for a watermark.
 
@@ -79,6 +87,7 @@ def detect(
         raise click.UsageError("--json and --jsonl exclude each other")
     documents = _read_inputs(paths, texts, max_input_bytes, quiet)
     tokenizers = [default_tokenizer(), *(TextTokenizer.wrap(path) for path in tokenizer_paths)]
+    tokenizers += [TextTokenizer.wrap(import_generator().load_tokenizer(model)) for model in models]
     keyring = tenant_keyring(tenant, tokenizers)
 
     results = []

@@ -1,6 +1,8 @@
-"""``greenmark generate``: watermarked text from the embedded model or any Hugging Face causal LM.
+"""``greenmark generate``: watermarked text from the embedded model, SmolLM2 or any local causal LM.
 
-Needs the ``[generate]`` extra (torch, transformers), imported only when the command runs.
+Continues a prompt, or answers a chat message through the model's chat template (``--chat``).
+Needs the ``[generate]`` extra (torch, transformers; ``[gguf]`` for .gguf files), imported only
+when the command runs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from greenmark.cli.common import (
     Document,
     InputError,
     echo_json,
+    import_generator,
     json_option,
+    model_option,
     note,
     quiet_option,
     stderr_console,
@@ -32,13 +36,19 @@ DEFAULT_KEY_NAME = "default"
 @click.argument("prompt", required=False)
 @click.option("--prompt-file", type=click.Path(path_type=Path), help="Read the prompt from this file (- for stdin).")
 @click.option(
+    "--chat",
+    "chat_message",
+    metavar="MESSAGE",
+    help="Answer MESSAGE as the user's turn of a chat (rendered with the model's chat template).",
+)
+@click.option(
     "--key",
     "key_name",
     default=DEFAULT_KEY_NAME,
     help=f"Key to watermark with (its active version); {DEFAULT_KEY_NAME!r} is created on first use.",
 )
 @tenant_option("Tenant that owns the key.")
-@click.option("--model", default=None, show_default="the embedded model", help="Causal LM: local path or hub name.")
+@model_option("Causal LM to generate with.", default="default")
 @click.option("--max-new-tokens", type=int, default=200, help="Most tokens to generate (>= 1).")
 @click.option(
     "--temperature",
@@ -60,6 +70,7 @@ DEFAULT_KEY_NAME = "default"
 def generate(
     prompt,
     prompt_file,
+    chat_message,
     key_name,
     tenant,
     model,
@@ -72,32 +83,42 @@ def generate(
     as_json,
     quiet,
 ) -> None:
-    """Generate watermarked text from a prompt.
+    """Generate watermarked text from a prompt or a chat message.
 
-    Continues PROMPT (or --prompt-file) with the model, watermarked with the active version
-    of a key of the tenant. Prints the continuation; --json adds the key id and token ids.
+    Continues PROMPT (or --prompt-file), or answers --chat MESSAGE, with the model, watermarked
+    with the active version of a key of the tenant (the key must have been made for the model:
+    `greenmark keys create NAME --model ...`). Prints the continuation; --json adds the key id
+    and token ids (prompt_length counts the rendered prompt).
     """
-    if (prompt is None) == (prompt_file is None):
-        raise click.UsageError("give either PROMPT or --prompt-file")
+    if sum(given is not None for given in (prompt, prompt_file, chat_message)) != 1:
+        raise click.UsageError("give exactly one of PROMPT, --prompt-file and --chat")
     sampling = SamplingParameters(max_new_tokens, temperature, top_k, top_p, seed)  # before the slow model load
-    prompt = prompt if prompt_file is None else Document.from_path(prompt_file).text
-    try:
-        from greenmark.generator import WatermarkedGenerator, load_default_model, load_model
-        from greenmark.generator.generator import logits_width
-    except ImportError as error:
-        raise InputError(f"generate needs the [generate] extra (pip install 'greenmark[generate]'): {error}") from None
+    if chat_message is not None:
+        if not chat_message.strip():
+            raise InputError("the --chat message is empty")
+        prompt = [{"role": "user", "content": chat_message}]
+    elif prompt_file is not None:
+        prompt = Document.from_path(prompt_file).text
+    generator_module = import_generator()
 
     with KeyStore.open() as store:
         stored = None if no_watermark else _existing_key(store, key_name, tenant)
         with nullcontext() if quiet else stderr_console().status("Loading the model"):
-            language_model, tokenizer = load_default_model() if model is None else load_model(model)
+            language_model, tokenizer = generator_module.load_model(model)
+        generator_module.render_prompt(tokenizer, prompt)  # a chat message needs a chat template: fail before any key
         if not no_watermark and stored is None:
-            spec = WatermarkSpec.for_tokenizer(tokenizer, vocab_size=logits_width(language_model))
+            spec = WatermarkSpec.for_tokenizer(tokenizer, vocab_size=generator_module.logits_width(language_model))
             stored = _create_default_key(store, tenant, spec)
         # --no-watermark: the generator still wants a key; a throwaway one is never stored nor applied
         key = WatermarkKey.generate() if stored is None else store.load_key(stored.key_id)
 
-    generator = WatermarkedGenerator(language_model, tokenizer, key, None if stored is None else stored.spec)
+    try:
+        generator = generator_module.WatermarkedGenerator(
+            language_model, tokenizer, key, None if stored is None else stored.spec
+        )
+    except generator_module.GenerationError as error:
+        hint = f"make one for it with `greenmark keys create NAME --model {model}`, then --key NAME"
+        raise InputError(f"key {stored.name!r} does not fit model {model!r} ({error}): {hint}") from None
     with nullcontext() if quiet else stderr_console().status("Generating"):
         (output,) = generator.generate([prompt], **asdict(sampling), watermark=not no_watermark)
     if as_json:
@@ -110,7 +131,7 @@ def generate(
                 "key_name": stored.name if stored else None,
                 "key_version": stored.version if stored else None,
                 "tenant": tenant if stored else None,
-                "model": model or "default",
+                "model": model,
                 "token_ids": output.token_ids,
                 "prompt_length": output.prompt_length,
             }

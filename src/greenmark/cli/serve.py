@@ -44,15 +44,22 @@ WORKER_HEALTHCHECK_SECONDS = 60
     help="Load the embedded model for POST /v1/generate [default: GREENMARK_API_GENERATE, else off].",
 )
 @click.option(
+    "--model",
+    default=None,
+    help="Model /v1/generate loads (implies --generate): an alias (default, smollm2), a .gguf file or a model "
+    "directory [default: GREENMARK_API_GENERATE_MODEL, else the embedded model].",
+)
+@click.option(
     "--log-level",
     default=None,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     help="Level of the JSON logs [default: GREENMARK_API_LOG_LEVEL, else info].",
 )
-def serve(host: str, port: int, workers: int, generate: bool | None, log_level: str | None) -> None:
+def serve(host: str, port: int, workers: int, generate: bool | None, model: str | None, log_level: str | None) -> None:
     """Serve the detection API (OpenAPI docs at /docs) until interrupted.
 
-    Example: greenmark serve --host 0.0.0.0 --port 8000 --workers 2
+    Example: greenmark serve --host 0.0.0.0 --port 8000 --workers 2; with chat generation by
+    SmolLM2: greenmark serve --model smollm2
     """
     import uvicorn
 
@@ -63,6 +70,11 @@ def serve(host: str, port: int, workers: int, generate: bool | None, log_level: 
     # Workers are separate processes: options reach their settings through the environment.
     if log_level is not None:
         os.environ["GREENMARK_API_LOG_LEVEL"] = log_level.upper()
+    if model is not None:
+        if generate is False:
+            raise click.UsageError("--model loads a model for generation: it contradicts --no-generate")
+        os.environ["GREENMARK_API_GENERATE_MODEL"] = model
+        generate = True
     if generate is not None:
         os.environ["GREENMARK_API_GENERATE"] = "true" if generate else "false"
     try:

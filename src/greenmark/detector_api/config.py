@@ -45,7 +45,11 @@ class ApiSettings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="when set, /metrics needs 'Authorization: Bearer <metrics token>'"
     )
-    generate: bool = Field(default=False, description="load the embedded model at start-up for /v1/generate")
+    generate: bool = Field(default=False, description="load a model at start-up for /v1/generate")
+    generate_model: str = Field(
+        default="default",
+        description="the model to load: default (embedded), smollm2, a .gguf file or a model directory",
+    )
     generate_max_new_tokens: int = Field(default=256, ge=1, description="cap on max_new_tokens per request")
     generate_max_prompts: int = Field(default=4, ge=1, description="most prompts in one generation request")
     generate_max_prompt_chars: int = Field(default=4_000, ge=1, description="longest prompt, in characters")

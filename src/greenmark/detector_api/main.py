@@ -50,7 +50,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         store = await run_in_threadpool(KeyStore.open)
         generation = None
         if settings.generate:
-            generation = GenerationService(settings.generate_max_pending)
+            generation = GenerationService(settings.generate_max_pending, settings.generate_model)
         app.state.api = ApiState(settings, store, default_tokenizer(), generation)
         try:
             yield

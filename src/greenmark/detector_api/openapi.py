@@ -25,8 +25,9 @@ def state_limits(schema: dict[str, Any], settings: ApiSettings) -> dict[str, Any
     detect["inputs"]["maxItems"] = settings.max_inputs
     detect_input["text"]["maxLength"] = settings.max_text_chars
     generate = components["GenerateRequest"]["properties"]
-    generate["prompts"]["maxItems"] = settings.generate_max_prompts
-    generate["prompts"]["items"]["maxLength"] = settings.generate_max_prompt_chars
+    (prompts, _none) = generate["prompts"]["anyOf"]
+    prompts["maxItems"] = settings.generate_max_prompts
+    prompts["items"]["maxLength"] = settings.generate_max_prompt_chars
     (max_new_tokens, _none) = generate["max_new_tokens"]["anyOf"]
     max_new_tokens["maximum"] = settings.generate_max_new_tokens
     return schema

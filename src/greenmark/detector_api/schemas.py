@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 import greenmark
 from greenmark.generator.sampling import GREEDY_TEMPERATURE, MAX_SEED, MAX_TEMPERATURE, SamplingParameters
@@ -159,8 +159,31 @@ class DetectResponse(BaseModel):
     results: list[DetectOutput]
 
 
+class Message(StrictModel):
+    role: Literal["system", "user", "assistant"]
+    content: Text
+
+
 class GenerateRequest(StrictModel):
-    prompts: list[Text] = Field(min_length=1, description="the prompts to continue (at most the server's cap)")
+    """Exactly one of ``prompts`` (texts to continue) and ``messages`` (one conversation to answer).
+
+    >>> GenerateRequest.model_validate({"messages": [{"role": "user", "content": "Hi"}]}).conversations()
+    [[{'role': 'user', 'content': 'Hi'}]]
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["prompts"]}, {"required": ["messages"]}]},
+    )
+
+    prompts: list[Text] | None = Field(
+        default=None, min_length=1, description="the prompts to continue (at most the server's cap)"
+    )
+    messages: list[Message] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="a conversation, rendered with the model's chat template; the output is the assistant's reply",
+    )
     max_new_tokens: Annotated[int, Field(ge=1), WholeNumber] | None = Field(
         default=None,
         description=f"default {DEFAULT_MAX_NEW_TOKENS}, or the server's cap (generate_max_new_tokens) if lower",
@@ -181,6 +204,16 @@ class GenerateRequest(StrictModel):
         """The request's sampling parameters, checked by the generator's rule (a ``GenerationError``: 422)."""
         max_new_tokens = self.max_new_tokens or min(DEFAULT_MAX_NEW_TOKENS, max_new_tokens_cap)
         return SamplingParameters(max_new_tokens, self.temperature, self.top_k, self.top_p, self.seed)
+
+    @model_validator(mode="after")
+    def _one_input_kind(self) -> GenerateRequest:
+        if (self.prompts is None) == (self.messages is None):
+            raise ValueError("give exactly one of prompts and messages")
+        return self
+
+    def conversations(self) -> list[list[dict[str, str]]] | None:
+        """The conversation to answer as plain messages, in a one-item batch; ``None`` for prompts."""
+        return None if self.messages is None else [[message.model_dump() for message in self.messages]]
 
 
 class GenerateOutput(BaseModel):

@@ -6,7 +6,8 @@ tenant's keyring (cached for ``settings.cache_seconds``). Both run in the thread
 so the event loop never waits on the database. A client address whose authentications keep
 failing is answered 429 without a lookup (``settings.failed_auth_*``). The keyring is the key
 store's (``KeyStore.keyring``): keys whose spec needs another tokenizer than the server's are
-left out of detection (``skipped_keys``).
+left out of detection (``skipped_keys``). Detection uses the
+embedded model's tokenizer and, once it has loaded, the generation model's.
 """
 
 from __future__ import annotations
@@ -69,6 +70,12 @@ class ApiState:
         self._api_keys.put(digest, info)
         return info
 
+    @property
+    def tokenizers(self) -> list[TextTokenizer]:
+        """The tokenizers detection may use: the server's, and the generation model's once it has loaded."""
+        loaded = self.generation.tokenizer if self.generation is not None else None
+        return [self.tokenizer] if loaded is None else [self.tokenizer, loaded]
+
     def check_rate(self, api_key_id: str) -> None:
         """Spend one request of the key's bucket; 429 with ``Retry-After`` when it is empty."""
         wait = self.limiter.acquire(api_key_id) if self.limiter else 0.0
@@ -76,10 +83,10 @@ class ApiState:
             raise ProblemError(429, "rate limit exceeded for this API key", _retry_after(wait))
 
     async def keyring(self, tenant: str) -> TenantKeyring:
-        """The tenant's non-retired keys that this server's tokenizer can test."""
+        """The tenant's non-retired keys that this server's tokenizers can test."""
         keyring = self._keyrings.get(tenant)
         if keyring is None:
-            keyring = await run_in_threadpool(self.store.keyring, tenant, [self.tokenizer])
+            keyring = await run_in_threadpool(self.store.keyring, tenant, self.tokenizers)
             self._keyrings.put(tenant, keyring)
         return keyring
 
