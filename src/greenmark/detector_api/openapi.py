@@ -1,7 +1,7 @@
 """The published OpenAPI schema states this server's limits, so that schema-valid requests are accepted.
 
 The request models hold what is true on every server; the limits that settings choose (inputs
-per request, characters per text, prompts, ``max_new_tokens``) are written into the schema
+per request, characters per text, prompt or chat message, ``max_new_tokens``) are written into the schema
 ``create_app`` publishes, as ``maxItems``, ``maxLength`` and ``maximum``. The routes enforce the
 same settings (413 for sizes, 422 for ``max_new_tokens``).
 
@@ -28,6 +28,7 @@ def state_limits(schema: dict[str, Any], settings: ApiSettings) -> dict[str, Any
     (prompts, _none) = generate["prompts"]["anyOf"]
     prompts["maxItems"] = settings.generate_max_prompts
     prompts["items"]["maxLength"] = settings.generate_max_prompt_chars
+    components["Message"]["properties"]["content"]["maxLength"] = settings.generate_max_prompt_chars
     (max_new_tokens, _none) = generate["max_new_tokens"]["anyOf"]
     max_new_tokens["maximum"] = settings.generate_max_new_tokens
     return schema

@@ -159,6 +159,9 @@ class DetectResponse(BaseModel):
     results: list[DetectOutput]
 
 
+MAX_MESSAGES = 64
+
+
 class Message(StrictModel):
     role: Literal["system", "user", "assistant"]
     content: Text
@@ -181,7 +184,7 @@ class GenerateRequest(StrictModel):
     messages: list[Message] | None = Field(
         default=None,
         min_length=1,
-        max_length=64,
+        max_length=MAX_MESSAGES,
         description="a conversation, rendered with the model's chat template; the output is the assistant's reply",
     )
     max_new_tokens: Annotated[int, Field(ge=1), WholeNumber] | None = Field(

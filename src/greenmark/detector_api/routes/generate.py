@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from greenmark.detector_api.deps import Caller, State, authorized_routes, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
-from greenmark.detector_api.schemas import GenerateOutput, GenerateRequest, GenerateResponse
+from greenmark.detector_api.schemas import MAX_MESSAGES, GenerateOutput, GenerateRequest, GenerateResponse
 
 router = APIRouter(prefix="/v1", tags=["generation"], route_class=authorized_routes("generate"))
 
@@ -35,8 +35,8 @@ async def generate(
     if body.prompts is not None:
         enforce_limits(body.prompts, settings.generate_max_prompts, settings.generate_max_prompt_chars, "prompt")
     else:
-        conversation = "".join(message.content for message in body.messages)
-        enforce_limits([conversation], 1, settings.generate_max_prompt_chars, "conversation")
+        contents = [message.content for message in body.messages]
+        enforce_limits(contents, MAX_MESSAGES, settings.generate_max_prompt_chars, "message")
     cap = settings.generate_max_new_tokens
     if body.max_new_tokens is not None and body.max_new_tokens > cap:
         raise ProblemError(422, f"max_new_tokens is capped at {cap} on this server")
