@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
+from greenmark.detector_api.audit_log import AuditWriter
 from greenmark.detector_api.cache import TtlCache
 from greenmark.detector_api.config import ApiSettings
 from greenmark.detector_api.generation import GenerationService
 from greenmark.detector_api.problems import ProblemError
 from greenmark.detector_api.ratelimit import TokenBucketLimiter
-from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore
+from greenmark.receipts import ReceiptSigner
+from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore, StoredKey
 from greenmark.watermark import TextTokenizer
 from greenmark.watermark.keyring import Keyring
 
@@ -32,15 +34,21 @@ class ApiState:
     tokenizer: TextTokenizer
     generation: GenerationService | None = None
     limiter: TokenBucketLimiter | None = field(init=False)
+    audit: AuditWriter | None = field(init=False)
     _api_keys: TtlCache = field(init=False)
     _keyrings: TtlCache = field(init=False)
+    _stored_keys: TtlCache = field(init=False)
+    _signer: TtlCache = field(init=False)
 
     def __post_init__(self):
         settings = self.settings
         rate = settings.rate_limit_per_second
         self.limiter = TokenBucketLimiter(rate, settings.rate_limit_burst) if rate > 0 else None
+        self.audit = AuditWriter(self.store) if settings.audit else None
         self._api_keys = TtlCache(settings.cache_seconds)
         self._keyrings = TtlCache(settings.cache_seconds)
+        self._stored_keys = TtlCache(settings.cache_seconds)
+        self._signer = TtlCache(settings.cache_seconds)
 
     async def authenticate(self, token: str) -> ApiKeyInfo:
         """The API key's tenant and scopes; 401 when it is unknown, malformed or revoked."""
@@ -69,3 +77,19 @@ class ApiState:
             keyring = Keyring([(key, spec) for key, spec, _ in keys], self.tokenizer, skip_unmatched=True)
             self._keyrings.put(tenant, keyring)
         return keyring
+
+    async def stored_keys(self, tenant: str) -> dict[str, StoredKey]:
+        """The tenant's key versions by key id (names and versions for the results)."""
+        stored = self._stored_keys.get(tenant)
+        if stored is None:
+            stored = {key.key_id: key for key in await run_in_threadpool(self.store.list_keys, tenant)}
+            self._stored_keys.put(tenant, stored)
+        return stored
+
+    async def receipt_signer(self) -> ReceiptSigner:
+        """The store's active receipt-signing key (made on first use; a rotation shows after the cache time)."""
+        signer = self._signer.get("active")
+        if signer is None:
+            signer = await run_in_threadpool(self.store.receipt_signer)
+            self._signer.put("active", signer)
+        return signer

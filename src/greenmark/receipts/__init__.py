@@ -13,6 +13,7 @@ Verifying one needs only the signer's public key (a JWKS or PEM), never the key 
 
 from greenmark.receipts.envelope import DSSE_PAYLOAD_TYPE, pre_authentication_encoding
 from greenmark.receipts.errors import ReceiptError
+from greenmark.receipts.issuing import IssuedReceipt, ReceiptForm, issue_receipts
 from greenmark.receipts.public_keys import jwk_of, jwks_of, load_public_keys
 from greenmark.receipts.receipt import RECEIPT_TYPE, detection_receipt, text_sha256
 from greenmark.receipts.signing import ReceiptSigner
@@ -21,9 +22,12 @@ from greenmark.receipts.verification import verify_receipt
 __all__ = [
     "DSSE_PAYLOAD_TYPE",
     "RECEIPT_TYPE",
+    "IssuedReceipt",
     "ReceiptError",
+    "ReceiptForm",
     "ReceiptSigner",
     "detection_receipt",
+    "issue_receipts",
     "jwk_of",
     "jwks_of",
     "load_public_keys",

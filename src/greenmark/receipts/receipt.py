@@ -14,7 +14,8 @@ Fields (all signed):
 >>> from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec
 >>> key, spec = WatermarkKey.generate(), WatermarkSpec(vocab_size=100)
 >>> result = Detector(spec, [key]).detect_tokens(list(range(100)))
->>> statement = detection_receipt(result, text="some text", tenant="acme", keys_tested=[(key.key_id, spec)])
+>>> tested = [(key.key_id, spec)]
+>>> statement = detection_receipt(result, text_sha256=text_sha256("some text"), tenant="acme", keys_tested=tested)
 >>> statement["decision"], statement["keys_tested"][0]["scheme_id"]
 ('not_watermarked', 'lefthash')
 """
@@ -56,20 +57,21 @@ def new_receipt_id() -> str:
 def detection_receipt(
     result: DetectionResult,
     *,
-    text: str,
+    text_sha256: str,
     tenant: str,
     keys_tested: Iterable[tuple[str, WatermarkSpec]],
     receipt_id: str | None = None,
     issued_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The unsigned statement for ``result``, the verdict on ``text`` against ``keys_tested`` (key id, spec)."""
+    """The unsigned statement for ``result``, the verdict on the text hashed ``text_sha256`` (by ``text_sha256()``)
+    against ``keys_tested`` (key id, spec pairs)."""
     issued_at = (issued_at or datetime.now(UTC)).astimezone(UTC)
     return {
         "receipt_type": RECEIPT_TYPE,
         "receipt_id": receipt_id or new_receipt_id(),
         "issued_at": issued_at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
         "tenant": tenant,
-        "text_sha256": text_sha256(text),
+        "text_sha256": text_sha256,
         "detector_version": f"greenmark {greenmark.__version__}",
         "keys_tested": [
             {

@@ -53,6 +53,25 @@ class AuditEntry:
     request_id: str | None = None
     source: str = "api"
 
+    @classmethod
+    def of(cls, result, *, tenant: str, text_sha256: str, receipt_id: str | None = None, **caller) -> AuditEntry:
+        """The entry of one detection ``result`` (a ``DetectionResult``); ``caller``: api_key_id, request_id, source.
+
+        >>> from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec
+        >>> result = Detector(WatermarkSpec(vocab_size=50), [WatermarkKey.generate()]).detect_tokens([1, 2])
+        >>> AuditEntry.of(result, tenant="acme", text_sha256="ab" * 32, source="cli").decision
+        'insufficient_evidence'
+        """
+        return cls(
+            tenant=tenant,
+            text_sha256=text_sha256,
+            decision=result.decision,
+            p_value=result.p_value,
+            key_id=result.key_id,
+            receipt_id=receipt_id,
+            **caller,
+        )
+
 
 @dataclass(frozen=True)
 class AuditRecord:

@@ -82,10 +82,19 @@ class DetectionResult:
     raw_p_value: float
     spans: tuple[Span, ...] = ()
     normalizations: tuple[str, ...] = ()
+    min_scored_tokens: int = MIN_SCORED_TOKENS
 
     @property
     def is_watermarked(self) -> bool:
         return self.decision == WATERMARKED
+
+    @property
+    def tokens_needed(self) -> int:
+        """How many more scored tokens a decision needs: nonzero only for ``insufficient_evidence``.
+
+        Only distinct (context, token) pairs count, so the text needs at least this many more tokens.
+        """
+        return max(0, self.min_scored_tokens - self.num_scored_tokens)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready fields."""
@@ -284,6 +293,7 @@ class Detector:
                     raw_p_value=float(p_values[best, d]),
                     spans=located,
                     normalizations=tuple(normalizations[d]) if normalizations else (),
+                    min_scored_tokens=self.min_scored_tokens,
                 )
             )
         return results
