@@ -82,13 +82,20 @@ def free_port() -> int:
 class ServerProcess:
     """A `serve` subprocess on 127.0.0.1 with its own GREENMARK_HOME; its JSON log goes to ``log_path``."""
 
-    def __init__(self, home: Path, log_path: Path, settings: dict[str, str], ready_timeout: float = 90.0):
+    def __init__(
+        self,
+        home: Path,
+        log_path: Path,
+        settings: dict[str, str],
+        ready_timeout: float = 90.0,
+        serve_options: tuple[str, ...] = (),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         env = {k: v for k, v in os.environ.items() if k not in STORE_VARIABLES and not k.startswith("GREENMARK_API_")}
         env.update({"GREENMARK_HOME": str(home), **settings})
-        command = [*SERVE_COMMAND, "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [*SERVE_COMMAND, "--host", "127.0.0.1", "--port", str(self.port), *serve_options]
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_ready(ready_timeout)

@@ -14,6 +14,9 @@ import click
 from pydantic import ValidationError
 
 APP_FACTORY = "greenmark.detector_api.main:create_app"
+# uvicorn kills a worker that does not answer its health ping within this many seconds (default 5): a worker
+# still importing numpy, tokenizers and the app on a busy machine takes longer, and was killed in a loop.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 @click.command()
@@ -64,6 +67,7 @@ def serve(host: str, port: int, workers: int, generate: bool | None, log_level: 
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=log_config(settings.log_level, with_messages=settings.debug_log_text),
         access_log=False,
         server_header=False,
