@@ -23,19 +23,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
 import rfc8785
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from greenmark.store.models import AuditChainHead, AuditRecordRow, utc_now
 
 GENESIS_HASH = "0" * 64
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RECORDS = AuditRecordRow.__table__
+_HEADS = AuditChainHead.__table__
 _EXAMPLE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -97,11 +100,18 @@ class AuditRecord:
         del fields["record_hash"]
         return fields
 
+    def row(self) -> dict[str, Any]:
+        """Every field as stored (a shallow copy: ``asdict`` deep-copies, too slow for every detection)."""
+        return dict(vars(self))
+
     def to_dict(self) -> dict[str, Any]:
         """Every field, JSON-ready (the time in ISO 8601 UTC with microseconds)."""
-        fields = asdict(self)
+        fields = self.row()
         fields["recorded_at"] = self.recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
         return fields
+
+
+_FIELDS = [field.name for field in fields(AuditRecord)]
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,7 @@ def chain(
     records = []
     for entry in entries:
         unsealed = AuditRecord(
-            **asdict(entry),
+            **vars(entry),
             sequence=previous_sequence + 1,
             recorded_at=recorded_at,
             previous_hash=previous_hash,
@@ -143,52 +153,52 @@ def chain(
     return records
 
 
-def append(session: Session, entries: list[AuditEntry]) -> list[AuditRecord]:
-    """Append ``entries`` (any tenants) to their chains inside the caller's write transaction."""
+def append(connection: Connection, entries: list[AuditEntry]) -> list[AuditRecord]:
+    """Append ``entries`` (any tenants) to their chains inside the caller's write transaction.
+
+    SQLAlchemy Core, three statements per tenant (lock the head, insert the records, move the
+    head): this runs for every detection the API answers.
+    """
     appended = []
     for tenant, group in groupby(sorted(entries, key=lambda e: e.tenant), key=lambda e: e.tenant):
-        head = _lock_head(session, tenant)
-        # a clock step back must not make a chain's times go backwards
-        recorded_at = max(utc_now(), _last_time(session, head))
+        head = _lock_head(connection, tenant)
+        # a clock stepping back must not make a chain's times go backwards (pruning goes by time)
+        recorded_at = max(utc_now(), head.last_recorded_at)
         records = chain(
             group, previous_sequence=head.last_sequence, previous_hash=head.last_hash, recorded_at=recorded_at
         )
-        session.execute(insert(AuditRecordRow), [asdict(record) for record in records])
-        head.last_sequence, head.last_hash = records[-1].sequence, records[-1].record_hash
+        connection.execute(insert(_RECORDS), [record.row() for record in records])
+        connection.execute(
+            update(_HEADS)
+            .where(_HEADS.c.tenant == tenant)
+            .values(last_sequence=records[-1].sequence, last_hash=records[-1].record_hash, last_recorded_at=recorded_at)
+        )
         appended += records
-    session.flush()
     return appended
 
 
-def _last_time(session: Session, head: AuditChainHead) -> datetime:
-    statement = select(AuditRecordRow.recorded_at).where(
-        AuditRecordRow.tenant == head.tenant, AuditRecordRow.sequence == head.last_sequence
-    )
-    return session.scalars(statement).one_or_none() or datetime.min.replace(tzinfo=UTC)
-
-
-def _lock_head(session: Session, tenant: str) -> AuditChainHead:
-    """The tenant's chain head, locked for this transaction; created (empty) on the tenant's first record."""
-    statement = select(AuditChainHead).where(AuditChainHead.tenant == tenant).with_for_update()
-    head = session.scalars(statement).one_or_none()
+def _lock_head(connection: Connection, tenant: str):
+    """The tenant's chain head row, locked for this transaction; created (empty) on the tenant's first record."""
+    statement = select(_HEADS).where(_HEADS.c.tenant == tenant).with_for_update()
+    head = connection.execute(statement).one_or_none()
     if head is None:
-        try:
-            with session.begin_nested():
-                head = AuditChainHead(
-                    tenant=tenant,
-                    last_sequence=0,
-                    last_hash=GENESIS_HASH,
-                    pruned_through_sequence=0,
-                    pruned_through_hash=GENESIS_HASH,
-                )
-                session.add(head)
-        except IntegrityError:  # another writer created it first and has committed
-            head = session.scalars(statement).one()
+        dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        empty = {
+            "tenant": tenant,
+            "last_sequence": 0,
+            "last_hash": GENESIS_HASH,
+            "last_recorded_at": EPOCH,
+            "pruned_through_sequence": 0,
+            "pruned_through_hash": GENESIS_HASH,
+        }
+        # another writer may create it at the same moment: its row wins, then both lock it
+        connection.execute(dialect_insert(_HEADS).values(**empty).on_conflict_do_nothing())
+        head = connection.execute(statement).one()
     return head
 
 
 def records(
-    session: Session,
+    connection: Connection,
     *,
     tenant: str | None = None,
     since: datetime | None = None,
@@ -196,19 +206,19 @@ def records(
     limit: int | None = None,
 ) -> Iterator[AuditRecord]:
     """Records by tenant and sequence, oldest first; streamed, so exports need not fit in memory."""
-    statement = select(AuditRecordRow).where(AuditRecordRow.sequence > after_sequence)
+    statement = select(*(_RECORDS.c[name] for name in _FIELDS)).where(_RECORDS.c.sequence > after_sequence)
     if tenant is not None:
-        statement = statement.where(AuditRecordRow.tenant == tenant)
+        statement = statement.where(_RECORDS.c.tenant == tenant)
     if since is not None:
-        statement = statement.where(AuditRecordRow.recorded_at >= since)
-    statement = statement.order_by(AuditRecordRow.tenant, AuditRecordRow.sequence).limit(limit)
-    for row in session.scalars(statement.execution_options(yield_per=1000)):
-        yield _record(row)
+        statement = statement.where(_RECORDS.c.recorded_at >= since)
+    statement = statement.order_by(_RECORDS.c.tenant, _RECORDS.c.sequence).limit(limit)
+    for row in connection.execution_options(yield_per=1000).execute(statement):
+        yield AuditRecord(**row._mapping)
 
 
-def verify(session: Session, tenant: str) -> ChainCheck:
+def verify(connection: Connection, tenant: str) -> ChainCheck:
     """Walk ``tenant``'s chain from where pruning left it to its head; name the first thing that does not fit."""
-    head = session.get(AuditChainHead, tenant)
+    head = connection.execute(select(_HEADS).where(_HEADS.c.tenant == tenant)).one_or_none()
     if head is None:
         return ChainCheck(tenant, 0, 0, GENESIS_HASH)
     expected_sequence, expected_previous = head.pruned_through_sequence + 1, head.pruned_through_hash
@@ -217,7 +227,7 @@ def verify(session: Session, tenant: str) -> ChainCheck:
     def broken(problem: str) -> ChainCheck:
         return ChainCheck(tenant, checked, head.last_sequence, head.last_hash, problem)
 
-    for record in records(session, tenant=tenant, after_sequence=head.pruned_through_sequence):
+    for record in records(connection, tenant=tenant, after_sequence=head.pruned_through_sequence):
         if record.sequence != expected_sequence:
             return broken(f"records {expected_sequence}-{record.sequence - 1} are missing (deleted)")
         if record_hash(record.hashed_fields()) != record.record_hash:
@@ -233,46 +243,29 @@ def verify(session: Session, tenant: str) -> ChainCheck:
     return ChainCheck(tenant, checked, head.last_sequence, head.last_hash)
 
 
-def tenants(session: Session) -> list[str]:
+def tenants(connection: Connection) -> list[str]:
     """Every tenant with an audit chain, sorted."""
-    return list(session.scalars(select(AuditChainHead.tenant).order_by(AuditChainHead.tenant)))
+    return list(connection.execute(select(_HEADS.c.tenant).order_by(_HEADS.c.tenant)).scalars())
 
 
-def prune(session: Session, before: datetime) -> int:
+def prune(connection: Connection, before: datetime) -> int:
     """Delete every chain's records older than ``before``; returns how many. Heads remember the cut."""
     removed = 0
-    for tenant in tenants(session):
-        head = _lock_head(session, tenant)
-        last = session.scalars(
-            select(func.max(AuditRecordRow.sequence)).where(
-                AuditRecordRow.tenant == tenant, AuditRecordRow.recorded_at < before
-            )
-        ).one()
-        if last is None:
+    for tenant in tenants(connection):
+        _lock_head(connection, tenant)
+        in_tenant = _RECORDS.c.tenant == tenant
+        cut = connection.execute(
+            select(_RECORDS.c.sequence, _RECORDS.c.record_hash)
+            .where(in_tenant, _RECORDS.c.recorded_at < before)
+            .order_by(_RECORDS.c.sequence.desc())
+            .limit(1)
+        ).one_or_none()
+        if cut is None:
             continue
-        cut = session.scalars(
-            select(AuditRecordRow).where(AuditRecordRow.tenant == tenant, AuditRecordRow.sequence == last)
-        ).one()
-        removed += session.execute(
-            delete(AuditRecordRow).where(AuditRecordRow.tenant == tenant, AuditRecordRow.sequence <= last)
-        ).rowcount
-        head.pruned_through_sequence, head.pruned_through_hash = cut.sequence, cut.record_hash
+        removed += connection.execute(delete(_RECORDS).where(in_tenant, _RECORDS.c.sequence <= cut.sequence)).rowcount
+        connection.execute(
+            update(_HEADS)
+            .where(_HEADS.c.tenant == tenant)
+            .values(pruned_through_sequence=cut.sequence, pruned_through_hash=cut.record_hash)
+        )
     return removed
-
-
-def _record(row: AuditRecordRow) -> AuditRecord:
-    return AuditRecord(
-        tenant=row.tenant,
-        sequence=row.sequence,
-        recorded_at=row.recorded_at,
-        source=row.source,
-        api_key_id=row.api_key_id,
-        request_id=row.request_id,
-        text_sha256=row.text_sha256,
-        decision=row.decision,
-        p_value=row.p_value,
-        key_id=row.key_id,
-        receipt_id=row.receipt_id,
-        previous_hash=row.previous_hash,
-        record_hash=row.record_hash,
-    )

@@ -221,5 +221,6 @@ class AuditChainHead(Base):
     tenant: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
     last_sequence: Mapped[int] = mapped_column(BigInteger())
     last_hash: Mapped[str] = mapped_column(String(64))
+    last_recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     pruned_through_sequence: Mapped[int] = mapped_column(BigInteger())
     pruned_through_hash: Mapped[str] = mapped_column(String(64))

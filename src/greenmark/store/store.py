@@ -443,8 +443,8 @@ class KeyStore:
         """
         if not entries:
             return []
-        with self._write() as session:
-            return audit.append(session, list(entries))
+        with translate_errors(self._engine), self._write_engine.begin() as connection:
+            return audit.append(connection, list(entries))
 
     def audit_records(
         self,
@@ -466,13 +466,13 @@ class KeyStore:
         limit: int | None = None,
     ) -> Iterator[AuditRecord]:
         """Like ``audit_records``, streamed from one read transaction (for exports of any size)."""
-        with self._read() as session:
-            yield from audit.records(session, tenant=tenant, since=since, after_sequence=after_sequence, limit=limit)
+        with translate_errors(self._engine), self._engine.connect() as connection:
+            yield from audit.records(connection, tenant=tenant, since=since, after_sequence=after_sequence, limit=limit)
 
     def verify_audit(self, tenant: str | None = None) -> list[ChainCheck]:
         """Check the hash chain of ``tenant`` (or of every tenant with one): edits, deletions, a cut-off end."""
-        with self._read() as session:
-            return [audit.verify(session, name) for name in ([tenant] if tenant else audit.tenants(session))]
+        with translate_errors(self._engine), self._engine.connect() as connection:
+            return [audit.verify(connection, name) for name in ([tenant] if tenant else audit.tenants(connection))]
 
     def prune_audit(self, before: datetime | None = None) -> int:
         """Delete audit records older than ``before`` (default: the retention setting; none set: nothing).
@@ -483,8 +483,8 @@ class KeyStore:
             if self.audit_retention_days is None:
                 return 0
             before = utc_now() - timedelta(days=self.audit_retention_days)
-        with self._write() as session:
-            return audit.prune(session, before)
+        with translate_errors(self._engine), self._write_engine.begin() as connection:
+            return audit.prune(connection, before)
 
     def _add_version(
         self, session: Session, tenant: Tenant, name: str, version: int, spec: WatermarkSpec

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("tenant", sa.String(64), nullable=False),
         sa.Column("last_sequence", sa.BigInteger(), nullable=False),
         sa.Column("last_hash", sa.String(64), nullable=False),
+        sa.Column("last_recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("pruned_through_sequence", sa.BigInteger(), nullable=False),
         sa.Column("pruned_through_hash", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("tenant", name=op.f("pk_audit_chain_heads")),
