@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from greenmark.receipts import load_public_keys, verify_receipt
 from tests.api.conftest import bearer, watermarked_text
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -224,3 +225,14 @@ def test_the_page_sends_a_strict_content_security_policy(server):
         assert "default-src 'none'" in policy and "script-src 'self'" in policy and "unsafe-inline" not in policy
         assert "require-trusted-types-for 'script'" in policy
     assert httpx.get(server.url + "/ui/secrets.txt").status_code == 404
+
+
+def test_the_page_hands_out_a_receipt_that_verifies(page, server, tenants):
+    text = watermarked_text(tenants.acme_key, tenants.acme_spec, seed=25)
+    sign_in(page, tenants.acme_token)
+    page.check("#want-receipt")
+    check(page, text)
+    receipt = json.loads(page.text_content("#receipt-view"))
+    keys = load_public_keys(httpx.get(server.url + "/v1/receipts/keys").content)
+    assert verify_receipt(receipt, keys, text=text)["decision"] == "watermarked"
+    assert page.get_attribute("#receipt-download", "href").startswith("blob:")

@@ -6,6 +6,11 @@ and go into the next transaction together. Under load one commit (one fsync on S
 round trip and row lock on PostgreSQL) serves many requests, so logging costs little
 throughput, and still no response is sent for a detection that was not logged.
 
+With ``wait_for_commit=False`` (``GREENMARK_API_AUDIT_WAIT_FOR_COMMIT=false``) requests do not
+wait: the same loop commits their records in the background, so logging adds no latency, at
+the price that a worker killed mid-flight loses the records not yet committed (a clean
+shutdown commits them first).
+
 >>> import asyncio, tempfile
 >>> from greenmark.store import AuditEntry, KeyStore
 >>> store = KeyStore.open(home=tempfile.mkdtemp())
@@ -26,7 +31,8 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 
-from greenmark.store import AuditEntry, KeyStore
+from greenmark.store import ApiKeyInfo, AuditEntry, KeyStore
+from greenmark.watermark import DetectionResult
 
 logger = logging.getLogger("greenmark.detector_api.audit")
 
@@ -34,18 +40,49 @@ logger = logging.getLogger("greenmark.detector_api.audit")
 class AuditWriter:
     """Group-commits audit records to ``store``; one per worker process, used from its event loop."""
 
-    def __init__(self, store: KeyStore):
+    def __init__(self, store: KeyStore, wait_for_commit: bool = True):
         self._store = store
-        self._pending: list[tuple[list[AuditEntry], asyncio.Future]] = []
+        self._wait_for_commit = wait_for_commit
+        self._pending: list[tuple[list[AuditEntry], asyncio.Future | None]] = []
         self._flusher: asyncio.Task | None = None
 
+    async def record_detections(
+        self,
+        caller: ApiKeyInfo,
+        request_id: str,
+        results: list[DetectionResult],
+        text_hashes: list[str],
+        receipt_ids: list[str | None],
+    ) -> None:
+        """Log one record per result of ``caller``'s request ``request_id``; return once committed."""
+        entries = [
+            AuditEntry.of(
+                result,
+                tenant=caller.tenant,
+                text_sha256=text_hash,
+                receipt_id=receipt_id,
+                api_key_id=caller.api_key_id,
+                request_id=request_id,
+                source="api",
+            )
+            for result, text_hash, receipt_id in zip(results, text_hashes, receipt_ids, strict=True)
+        ]
+        await self.record(entries)
+
     async def record(self, entries: list[AuditEntry]) -> None:
-        """Return once ``entries`` are committed; raise the store's error if they could not be."""
-        future = asyncio.get_running_loop().create_future()
+        """Return once ``entries`` are committed (raising the store's error if they could not be), or at
+        once when not waiting for commits."""
+        future = asyncio.get_running_loop().create_future() if self._wait_for_commit else None
         self._pending.append((entries, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
-        await future
+        if future is not None:
+            await future
+
+    async def drain(self) -> None:
+        """Wait until every record handed over so far is written (at shutdown)."""
+        while self._flusher is not None:
+            await asyncio.shield(self._flusher)
 
     async def _flush(self) -> None:
         try:
@@ -59,7 +96,7 @@ class AuditWriter:
                 else:
                     outcome = None
                 for _, future in batch:
-                    if not future.done():
+                    if future is not None and not future.done():
                         future.set_exception(outcome) if outcome else future.set_result(None)
         finally:
             self._flusher = None

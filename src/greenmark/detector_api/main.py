@@ -55,6 +55,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         finally:
             if pruning is not None:
                 pruning.cancel()
+                await state.audit.drain()
             if generation is not None:
                 generation.close()
             store.close()

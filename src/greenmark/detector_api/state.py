@@ -44,7 +44,7 @@ class ApiState:
         settings = self.settings
         rate = settings.rate_limit_per_second
         self.limiter = TokenBucketLimiter(rate, settings.rate_limit_burst) if rate > 0 else None
-        self.audit = AuditWriter(self.store) if settings.audit else None
+        self.audit = AuditWriter(self.store, settings.audit_wait_for_commit) if settings.audit else None
         self._api_keys = TtlCache(settings.cache_seconds)
         self._keyrings = TtlCache(settings.cache_seconds)
         self._stored_keys = TtlCache(settings.cache_seconds)

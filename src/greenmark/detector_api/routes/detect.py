@@ -18,7 +18,7 @@ from greenmark.detector_api.deps import State, authorized, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
 from greenmark.detector_api.schemas import DETECTOR_VERSION, DetectOutput, DetectRequest, DetectResponse
 from greenmark.receipts import IssuedReceipt, ReceiptSigner, issue_receipts, text_sha256
-from greenmark.store import ApiKeyInfo, AuditEntry, StoreError
+from greenmark.store import ApiKeyInfo, StoreError
 from greenmark.watermark import DetectionResult, canonicalize
 from greenmark.watermark.keyring import Keyring
 from greenmark.watermark.marks import TokenMark, token_marks
@@ -59,20 +59,11 @@ async def detect(
     done = await run_in_threadpool(_detect, keyring, texts, alpha, body, caller.tenant, signer)
     results = done.results
     if state.audit is not None:
-        entries = [
-            AuditEntry.of(
-                result,
-                tenant=caller.tenant,
-                text_sha256=text_hash,
-                receipt_id=receipt.receipt_id if receipt else None,
-                api_key_id=caller.api_key_id,
-                request_id=request.state.request_id,
-                source="api",
-            )
-            for result, text_hash, receipt in zip(results, done.text_hashes, done.receipts, strict=True)
-        ]
+        receipt_ids = [receipt.receipt_id if receipt else None for receipt in done.receipts]
         try:
-            await state.audit.record(entries)
+            await state.audit.record_detections(
+                caller, request.state.request_id, results, done.text_hashes, receipt_ids
+            )
         except StoreError:
             raise ProblemError(503, "the audit log cannot be written; retry later", {"Retry-After": "5"}) from None
     metrics.observe_detections([r.decision for r in results], [r.num_scored_tokens for r in results])
