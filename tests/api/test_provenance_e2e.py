@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -27,6 +28,16 @@ def detect(client, token, texts, **options):
     response = client.post("/v1/detect", json={"inputs": inputs, **options}, headers=bearer(token))
     assert response.status_code == 200, response.text
     return response
+
+
+def audit_records(client, token, wanted: int, **params) -> dict:
+    """``GET /v1/audit`` once it holds ``wanted`` records (they are committed in the background, within moments)."""
+    deadline = time.monotonic() + 10
+    while True:
+        body = client.get("/v1/audit", headers=bearer(token), params={"limit": 1000, **params}).json()
+        if len(body["records"]) >= wanted or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
 
 
 def public_keys(client):
@@ -80,7 +91,10 @@ def test_every_detection_is_logged_for_its_own_tenant_only(client, tenants, audi
     response = detect(client, tenants.globex_token, human_texts[:2], return_receipt=True)
     request_id = response.headers["x-request-id"]
     receipts = [result["receipt"] for result in response.json()["results"]]
-    body = client.get("/v1/audit", headers=bearer(audit_tokens["globex"]), params={"limit": 1000}).json()
+    before = len(
+        client.get("/v1/audit", headers=bearer(audit_tokens["acme"]), params={"limit": 1000}).json()["records"]
+    )
+    body = audit_records(client, audit_tokens["globex"], 2)
     assert body["tenant"] == "globex"
     mine = [record for record in body["records"] if record["request_id"] == request_id]
     assert [record["receipt_id"] for record in mine] == [receipt["receipt_id"] for receipt in receipts]
@@ -90,10 +104,12 @@ def test_every_detection_is_logged_for_its_own_tenant_only(client, tenants, audi
     assert human_texts[0][:30] not in json.dumps(body)
     acme = client.get("/v1/audit", headers=bearer(audit_tokens["acme"]), params={"limit": 1000}).json()
     assert request_id not in {record["request_id"] for record in acme["records"]}
+    assert len(acme["records"]) == before
 
 
 def test_audit_pages_follow_on(client, tenants, audit_tokens, human_texts):
     detect(client, tenants.acme_token, human_texts[:3])
+    audit_records(client, audit_tokens["acme"], 3)
     headers = bearer(audit_tokens["acme"])
     first = client.get("/v1/audit", headers=headers, params={"limit": 2}).json()
     second = client.get("/v1/audit", headers=headers, params={"limit": 2, "after": first["next_after"]}).json()
@@ -124,7 +140,7 @@ def database_settings(request, tmp_path):
     drop()
 
 
-def test_two_workers_under_concurrent_load_keep_one_unbroken_chain(
+def test_two_workers_under_concurrent_load_keep_one_unbroken_chain_and_commit_it_all_at_shutdown(
     tmp_path, database_settings, human_texts, monkeypatch
 ):
     home = tmp_path / "home"

@@ -37,8 +37,8 @@ class ApiSettings(BaseSettings):
     generate_max_pending: int = Field(default=8, ge=1, description="generation requests queued at once (503 above)")
     audit: bool = Field(default=True, description="append an audit record per detection (the key store's database)")
     audit_wait_for_commit: bool = Field(
-        default=True,
-        description="answer only once the audit records are committed; false: commit them in the background",
+        default=False,
+        description="answer only once the audit records are committed (default: commit them in the background)",
     )
     audit_prune_seconds: float = Field(
         default=3600.0, gt=0, description="how often the retention setting (GREENMARK_AUDIT_RETENTION_DAYS) is applied"

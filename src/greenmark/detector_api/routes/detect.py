@@ -1,7 +1,7 @@
 """``POST /v1/detect``: test a batch of texts against every non-retired key of the caller's tenant.
 
-Each result is logged in the audit log (one record per text) before the response is sent and,
-with ``return_receipt``, comes with a receipt signed by the store's receipt-signing key.
+Each result is logged in the audit log (one record per text; see ``detector_api.audit_log``)
+and, with ``return_receipt``, comes with a receipt signed by the store's receipt-signing key.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ async def detect(
     p-values are corrected for every key (and, with ``return_spans``, every window) tested.
     ``return_marks`` needs the ``green-marks`` scope: marks reveal green lists. ``return_receipt``
     adds a signed receipt per result (public keys at ``/v1/receipts/keys``). 503 when the audit
-    log cannot be written: no result leaves unlogged.
+    log cannot take the records (its queue is full, or waiting for commits and the store is down).
     """
     texts = [item.text for item in body.inputs]
     enforce_limits(texts, state.settings.max_inputs, state.settings.max_text_chars, "input")
