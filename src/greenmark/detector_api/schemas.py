@@ -78,11 +78,18 @@ class MarkOut(BaseModel):
     start_char: int
     end_char: int
     scored: bool
-    green: bool | None
+    green: bool | None = Field(description="the token's statistic exceeds its null mean (for KGW: it is green)")
+    statistic: float | None = Field(description="the token's keyed statistic; null without a full context")
 
     @classmethod
     def of(cls, mark: TokenMark) -> MarkOut:
-        return cls(start_char=mark.start_char, end_char=mark.end_char, scored=mark.scored, green=mark.green)
+        return cls(
+            start_char=mark.start_char,
+            end_char=mark.end_char,
+            scored=mark.scored,
+            green=mark.green,
+            statistic=mark.statistic,
+        )
 
 
 class DetectOutput(BaseModel):
@@ -96,6 +103,7 @@ class DetectOutput(BaseModel):
     key_id: str | None = Field(description="the matching key, when watermarked")
     key_name: str | None = Field(default=None, description="the matching key's name")
     key_version: int | None = Field(default=None, description="the matching key's version")
+    scheme: str | None = Field(description="the matching key's watermark scheme (versioned id), when watermarked")
     num_hypotheses: int
     alpha: float
     tokens_needed: int = Field(
@@ -139,6 +147,7 @@ class DetectOutput(BaseModel):
             key_id=result.key_id,
             key_name=stored_key.name if stored_key else None,
             key_version=stored_key.version if stored_key else None,
+            scheme=result.scheme,
             num_hypotheses=result.num_hypotheses,
             alpha=result.alpha,
             tokens_needed=result.tokens_needed,

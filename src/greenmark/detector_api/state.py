@@ -2,8 +2,9 @@
 
 ``ApiState`` also answers the two per-request lookups that touch the database (the caller's
 API key, the tenant's keyring); both are cached for ``settings.cache_seconds`` and run in the
-thread pool on a miss, so the event loop never waits on the database. Keys whose spec needs
-another tokenizer than the server's are left out of detection (``Keyring.skipped``).
+thread pool on a miss, so the event loop never waits on the database. The keyring is the key
+store's (``KeyStore.keyring``): keys whose spec needs another tokenizer than the server's are
+left out of detection (``skipped_keys``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from greenmark.detector_api.generation import GenerationService
 from greenmark.detector_api.problems import ProblemError
 from greenmark.detector_api.ratelimit import TokenBucketLimiter
 from greenmark.receipts import ReceiptSigner
-from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore, StoredKey
+from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore, TenantKeyring
 from greenmark.watermark import TextTokenizer
-from greenmark.watermark.keyring import Keyring
 
 
 @dataclass
@@ -37,7 +37,6 @@ class ApiState:
     audit: AuditWriter | None = field(init=False)
     _api_keys: TtlCache = field(init=False)
     _keyrings: TtlCache = field(init=False)
-    _stored_keys: TtlCache = field(init=False)
     _signer: TtlCache = field(init=False)
 
     def __post_init__(self):
@@ -47,7 +46,6 @@ class ApiState:
         self.audit = AuditWriter(self.store, settings.audit_wait_for_commit) if settings.audit else None
         self._api_keys = TtlCache(settings.cache_seconds)
         self._keyrings = TtlCache(settings.cache_seconds)
-        self._stored_keys = TtlCache(settings.cache_seconds)
         self._signer = TtlCache(settings.cache_seconds)
 
     async def authenticate(self, token: str) -> ApiKeyInfo:
@@ -69,22 +67,13 @@ class ApiState:
             retry_after = str(max(1, int(wait + 0.999)))
             raise ProblemError(429, "rate limit exceeded for this API key", {"Retry-After": retry_after})
 
-    async def keyring(self, tenant: str) -> Keyring:
+    async def keyring(self, tenant: str) -> TenantKeyring:
         """The tenant's non-retired keys that this server's tokenizer can test."""
         keyring = self._keyrings.get(tenant)
         if keyring is None:
-            keys = await run_in_threadpool(self.store.keys_for_detection, tenant)
-            keyring = Keyring([(key, spec) for key, spec, _ in keys], self.tokenizer, skip_unmatched=True)
+            keyring = await run_in_threadpool(self.store.keyring, tenant, [self.tokenizer])
             self._keyrings.put(tenant, keyring)
         return keyring
-
-    async def stored_keys(self, tenant: str) -> dict[str, StoredKey]:
-        """The tenant's key versions by key id (names and versions for the results)."""
-        stored = self._stored_keys.get(tenant)
-        if stored is None:
-            stored = {key.key_id: key for key in await run_in_threadpool(self.store.list_keys, tenant)}
-            self._stored_keys.put(tenant, stored)
-        return stored
 
     async def receipt_signer(self) -> ReceiptSigner:
         """The store's active receipt-signing key (made on first use; a rotation shows after the cache time)."""

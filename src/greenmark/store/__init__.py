@@ -27,6 +27,7 @@ from greenmark.store.errors import (
     UnknownApiKeyError,
     UnknownKeyError,
 )
+from greenmark.store.keyring import TenantKeyring
 from greenmark.store.models import KeyStatus
 from greenmark.store.receipt_keys import ReceiptPublicKey
 from greenmark.store.settings import StoreSettings
@@ -56,6 +57,7 @@ __all__ = [
     "StoreSettings",
     "StoreUnavailableError",
     "StoredKey",
+    "TenantKeyring",
     "UnknownApiKeyError",
     "UnknownKeyError",
 ]

@@ -18,10 +18,8 @@ from greenmark.detector_api.deps import State, authorized, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
 from greenmark.detector_api.schemas import DETECTOR_VERSION, DetectOutput, DetectRequest, DetectResponse
 from greenmark.receipts import IssuedReceipt, ReceiptSigner, issue_receipts, text_sha256
-from greenmark.store import ApiKeyInfo, StoreError
+from greenmark.store import ApiKeyInfo, StoreError, TenantKeyring
 from greenmark.watermark import DetectionResult, canonicalize
-from greenmark.watermark.keyring import Keyring
-from greenmark.watermark.marks import TokenMark, token_marks
 
 router = APIRouter(prefix="/v1", tags=["detection"])
 logger = logging.getLogger("greenmark.detector_api.detect")
@@ -55,7 +53,6 @@ async def detect(
         raise ProblemError(409, "this tenant has no watermark key that this server's tokenizer can test")
     alpha = body.alpha or state.settings.alpha
     signer = await state.receipt_signer() if body.return_receipt else None
-    stored_keys = await state.stored_keys(caller.tenant)
     done = await run_in_threadpool(_detect, keyring, texts, alpha, body, caller.tenant, signer)
     results = done.results
     if state.audit is not None:
@@ -73,7 +70,7 @@ async def detect(
             result,
             spans=body.return_spans,
             marks=text_marks,
-            stored_key=stored_keys.get(result.key_id),
+            stored_key=keyring.stored.get(result.key_id),
             canonical_text=canonical,
             receipt=receipt.document if receipt else None,
         )
@@ -94,12 +91,17 @@ class _Detected:
 
 
 def _detect(
-    keyring: Keyring, texts: list[str], alpha: float, body: DetectRequest, tenant: str, signer: ReceiptSigner | None
+    keyring: TenantKeyring,
+    texts: list[str],
+    alpha: float,
+    body: DetectRequest,
+    tenant: str,
+    signer: ReceiptSigner | None,
 ) -> _Detected:
     # CPU work, run in the thread pool: results, marks under the matching key, text hashes and receipts.
     results = keyring.detect_many(texts, spans=body.return_spans, alpha=alpha)
     text_marks = [
-        _marks(keyring, text, result.key_id) if body.return_marks and result.key_id else None
+        keyring.token_marks(text, result.key_id) if body.return_marks and result.key_id else None
         for text, result in zip(texts, results, strict=True)
     ]
     canonical_texts = [
@@ -113,10 +115,3 @@ def _detect(
             results, hashes, tenant=tenant, keys_tested=keyring.tested_keys, signer=signer, form=body.receipt_format
         )
     return _Detected(results, text_marks, canonical_texts, hashes, receipts)
-
-
-def _marks(keyring: Keyring, text: str, key_id: str) -> tuple[TokenMark, ...]:
-    spec, key, tokenizer = next(
-        (spec, key, tokenizer) for spec, keys, tokenizer in keyring.groups for key in keys if key.key_id == key_id
-    )
-    return token_marks(spec, key, tokenizer, text)
