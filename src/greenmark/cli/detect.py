@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from pathlib import Path
 
 import click
@@ -26,7 +27,8 @@ from greenmark.cli.common import (
     tenant_keyring,
     tenant_option,
 )
-from greenmark.store import TenantKeyring
+from greenmark.receipts import issue_receipts, text_sha256
+from greenmark.store import AuditEntry, KeyStore, TenantKeyring
 from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, TextTokenizer, default_tokenizer
 
 BATCH_SIZE = 32
@@ -70,11 +72,33 @@ Exit status:
     help="Model (alias, .gguf file, model directory or cached hub name) whose tokenizer keys made for it need "
     "(repeatable).",
 )
+@click.option(
+    "--receipt",
+    "receipt_format",
+    flag_value="json",
+    default=None,
+    help="Add a signed receipt to each result (needs --json or --jsonl; verify with `greenmark receipts verify`).",
+)
+@click.option("--receipt-dsse", "receipt_format", flag_value="dsse", help="Like --receipt, as a DSSE envelope.")
+@click.option("--audit", "audit", is_flag=True, help="Append one record per input to the key store's audit log.")
 @max_input_bytes_option("a larger input is an error (exit status 2)")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a watermark is found (errors still exit 2).")
 @quiet_option
 def detect(
-    paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_paths, models, max_input_bytes, exit_zero, quiet
+    paths,
+    texts,
+    as_json,
+    as_jsonl,
+    alpha,
+    spans,
+    tenant,
+    tokenizer_paths,
+    models,
+    receipt_format,
+    audit,
+    max_input_bytes,
+    exit_zero,
+    quiet,
 ) -> None:
     """Test files, directories, stdin or strings for a watermark.
 
@@ -85,6 +109,8 @@ def detect(
     """
     if as_json and as_jsonl:
         raise click.UsageError("--json and --jsonl exclude each other")
+    if receipt_format and not (as_json or as_jsonl):
+        raise click.UsageError("receipts are JSON: add --json or --jsonl")
     documents = _read_inputs(paths, texts, max_input_bytes, quiet)
     tokenizers = [default_tokenizer(), *(TextTokenizer.wrap(path) for path in tokenizer_paths)]
     tokenizers += [TextTokenizer.wrap(import_generator().load_tokenizer(model)) for model in models]
@@ -98,6 +124,8 @@ def detect(
             progress.advance(task, len(batch))
 
     records = [_record(d, r, keyring) for d, r in zip(documents, results, strict=True)]
+    if receipt_format or audit:
+        _attest(documents, results, records, keyring, tenant, receipt_format, audit)
     if as_json:
         summary = {"greenmark_version": __version__, "tenant": tenant, "alpha": alpha, "keys_tested": keyring.key_ids}
         echo_json({**summary, "results": records})
@@ -158,6 +186,40 @@ def _batches(documents: list[Document]) -> list[list[Document]]:
         batches[-1].append(document)
         characters += len(document.text)
     return batches
+
+
+def _attest(documents, results, records, keyring: TenantKeyring, tenant: str, receipt_format, audit: bool) -> None:
+    """Sign a receipt per result into its record and/or log one audit record per input (one transaction)."""
+    hashes = [text_sha256(document.text) for document in documents]
+    with KeyStore.open() as store:
+        receipts = [None] * len(results)
+        if receipt_format:
+            issued = issue_receipts(
+                results,
+                hashes,
+                tenant=tenant,
+                keys_tested=keyring.tested_keys,
+                signer=store.receipt_signer(),
+                form=receipt_format,
+            )
+            receipts = [receipt.receipt_id for receipt in issued]
+            for record, receipt in zip(records, issued, strict=True):
+                record["receipt"] = receipt.document
+        if audit:
+            request_id = f"cli-{uuid.uuid4().hex}"
+            store.append_audit(
+                [
+                    AuditEntry.of(
+                        result,
+                        tenant=tenant,
+                        text_sha256=text_hash,
+                        receipt_id=receipt_id,
+                        request_id=request_id,
+                        source="cli",
+                    )
+                    for result, text_hash, receipt_id in zip(results, hashes, receipts, strict=True)
+                ]
+            )
 
 
 def _record(document: Document, result: DetectionResult, keyring: TenantKeyring) -> dict:

@@ -54,6 +54,14 @@ class ApiSettings(BaseSettings):
     generate_max_prompts: int = Field(default=4, ge=1, description="most prompts in one generation request")
     generate_max_prompt_chars: int = Field(default=4_000, ge=1, description="longest prompt, in characters")
     generate_max_pending: int = Field(default=8, ge=1, description="generation requests queued at once (503 above)")
+    audit: bool = Field(default=True, description="append an audit record per detection (the key store's database)")
+    audit_wait_for_commit: bool = Field(
+        default=False,
+        description="answer only once the audit records are committed (default: commit them in the background)",
+    )
+    audit_prune_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the retention setting (GREENMARK_AUDIT_RETENTION_DAYS) is applied"
+    )
     log_level: str = Field(default="INFO", description="level of the JSON logs")
     debug_log_text: bool = Field(
         default=False, description="log submitted texts and error messages (never enable in production)"

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 import greenmark
 from greenmark.generator.sampling import GREEDY_TEMPERATURE, MAX_SEED, MAX_TEMPERATURE, SamplingParameters
+from greenmark.store import StoredKey
 from greenmark.watermark import DetectionResult
 from greenmark.watermark.marks import TokenMark
 from greenmark.watermark.spec import SCHEME_VERSION
@@ -79,6 +80,10 @@ class DetectRequest(StrictModel):
     return_marks: bool = Field(
         default=False, description="per-token green/red marks under the matching key (needs the green-marks scope)"
     )
+    return_receipt: bool = Field(default=False, description="a signed receipt of each result (see /v1/receipts/keys)")
+    receipt_format: Literal["json", "dsse"] = Field(
+        default="json", description="json: the signed receipt object; dsse: the same statement in a DSSE envelope"
+    )
 
 
 class SpanOut(BaseModel):
@@ -120,21 +125,40 @@ class DetectOutput(BaseModel):
     num_green_tokens: int
     green_fraction: float
     key_id: str | None = Field(description="the matching key, when watermarked")
+    key_name: str | None = Field(default=None, description="the matching key's name")
+    key_version: int | None = Field(default=None, description="the matching key's version")
     scheme: str | None = Field(description="the matching key's watermark scheme (versioned id), when watermarked")
     num_hypotheses: int
     alpha: float
+    tokens_needed: int = Field(
+        default=0, description="insufficient_evidence: at least this many more scored tokens are needed"
+    )
     normalizations: list[str] = Field(description="canonicalisation steps that changed the text (a tampering sign)")
+    canonical_text: str | None = Field(
+        default=None, description="with return_spans, when canonicalisation changed the text: what offsets refer to"
+    )
     spans: list[SpanOut] | None = None
     marks: list[MarkOut] | None = None
+    receipt: dict | None = Field(default=None, description="the signed receipt, with return_receipt")
 
     @classmethod
-    def of(cls, input_id: str, result: DetectionResult, spans: bool, marks=None) -> DetectOutput:
-        """Serialise one library result.
+    def of(
+        cls,
+        input_id: str,
+        result: DetectionResult,
+        spans: bool,
+        marks=None,
+        stored_key: StoredKey | None = None,
+        canonical_text: str | None = None,
+        receipt: dict | None = None,
+    ) -> DetectOutput:
+        """Serialise one library result (``stored_key``: the matching key's metadata).
 
         >>> from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec
         >>> result = Detector(WatermarkSpec(vocab_size=50), [WatermarkKey.generate()]).detect_tokens([1, 2])
-        >>> DetectOutput.of("a", result, spans=False).decision
-        'insufficient_evidence'
+        >>> output = DetectOutput.of("a", result, spans=False)
+        >>> output.decision, output.tokens_needed
+        ('insufficient_evidence', 15)
         """
         return cls(
             id=input_id,
@@ -145,12 +169,17 @@ class DetectOutput(BaseModel):
             num_green_tokens=result.num_green_tokens,
             green_fraction=result.green_fraction,
             key_id=result.key_id,
+            key_name=stored_key.name if stored_key else None,
+            key_version=stored_key.version if stored_key else None,
             scheme=result.scheme,
             num_hypotheses=result.num_hypotheses,
             alpha=result.alpha,
+            tokens_needed=result.tokens_needed,
             normalizations=list(result.normalizations),
+            canonical_text=canonical_text,
             spans=[SpanOut(**asdict(span)) for span in result.spans] if spans else None,
             marks=[MarkOut.of(mark) for mark in marks] if marks is not None else None,
+            receipt=receipt,
         )
 
 
@@ -245,3 +274,45 @@ class KeysResponse(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+class WhoAmI(BaseModel):
+    tenant: str
+    api_key_id: str
+    scopes: list[str]
+    max_inputs: int = Field(description="the most texts one /v1/detect request may hold on this server")
+    max_text_chars: int = Field(description="the longest text this server tests, in characters")
+
+
+class AuditRecordOut(BaseModel):
+    sequence: int
+    recorded_at: str
+    source: str
+    api_key_id: str | None
+    request_id: str | None
+    text_sha256: str
+    decision: str
+    p_value: float
+    key_id: str | None
+    receipt_id: str | None
+    previous_hash: str
+    record_hash: str
+
+
+class AuditResponse(BaseModel):
+    tenant: str
+    records: list[AuditRecordOut]
+    next_after: int | None = Field(description="pass as ?after= for the next page; null on the last page")
+
+
+class JsonWebKey(BaseModel):
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+    kid: str
+    alg: Literal["EdDSA"]
+    use: Literal["sig"]
+
+
+class JsonWebKeySet(BaseModel):
+    keys: list[JsonWebKey]

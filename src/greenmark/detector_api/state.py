@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 
 from starlette.concurrency import run_in_threadpool
 
+from greenmark.detector_api.audit_log import AuditWriter
 from greenmark.detector_api.cache import TtlCache
 from greenmark.detector_api.config import ApiSettings
 from greenmark.detector_api.generation import GenerationService
 from greenmark.detector_api.problems import ProblemError
 from greenmark.detector_api.ratelimit import TokenBucketLimiter
+from greenmark.receipts import ReceiptSigner
 from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore, TenantKeyring
 from greenmark.watermark import TextTokenizer
 
@@ -37,16 +39,20 @@ class ApiState:
     generation: GenerationService | None = None
     limiter: TokenBucketLimiter | None = field(init=False)
     failed_auth: TokenBucketLimiter | None = field(init=False)
+    audit: AuditWriter | None = field(init=False)
     _api_keys: TtlCache = field(init=False)
     _keyrings: TtlCache = field(init=False)
+    _signer: TtlCache = field(init=False)
 
     def __post_init__(self):
         settings = self.settings
         rate, failures = settings.rate_limit_per_second, settings.failed_auth_per_second
         self.limiter = TokenBucketLimiter(rate, settings.rate_limit_burst) if rate > 0 else None
         self.failed_auth = TokenBucketLimiter(failures, settings.failed_auth_burst) if failures > 0 else None
+        self.audit = AuditWriter(self.store, settings.audit_wait_for_commit) if settings.audit else None
         self._api_keys = TtlCache(settings.api_key_cache_seconds)
         self._keyrings = TtlCache(settings.cache_seconds)
+        self._signer = TtlCache(settings.cache_seconds)
 
     async def authenticate(self, token: str | None, client: str) -> ApiKeyInfo:
         """The API key's tenant and scopes: 401 when it is missing, unknown, malformed or revoked, and
@@ -89,6 +95,14 @@ class ApiState:
             keyring = await run_in_threadpool(self.store.keyring, tenant, self.tokenizers)
             self._keyrings.put(tenant, keyring)
         return keyring
+
+    async def receipt_signer(self) -> ReceiptSigner:
+        """The store's active receipt-signing key (made on first use; a rotation shows after the cache time)."""
+        signer = self._signer.get("active")
+        if signer is None:
+            signer = await run_in_threadpool(self.store.receipt_signer)
+            self._signer.put("active", signer)
+        return signer
 
 
 def _retry_after(wait: float) -> dict[str, str]:

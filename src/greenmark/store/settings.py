@@ -6,6 +6,8 @@ embedded SQLite database ``greenmark.db`` and the master key file ``master.key``
 ``postgresql+psycopg://user:password@host/db``). ``GREENMARK_MASTER_KEY`` (64 hex digits or the
 base64 of 32 bytes) replaces the key file. ``GREENMARK_DB_TIMEOUT`` is how many seconds to wait
 for a locked or slow database before giving up (more than 0, at most a day).
+``GREENMARK_AUDIT_RETENTION_DAYS`` keeps audit records that many days (``greenmark audit prune``
+and the API remove older ones); unset keeps all.
 
 >>> settings = StoreSettings(home="/tmp/gm-example", db_url=None)
 >>> settings.database_url
@@ -39,6 +41,7 @@ class StoreSettings(BaseSettings):
     db_url: str | None = None
     master_key: SecretStr | None = None
     db_timeout: float = Field(default=10.0, gt=0, le=MAX_DB_TIMEOUT_S)
+    audit_retention_days: float | None = Field(default=None, gt=0)
 
     @property
     def database_url(self) -> str:

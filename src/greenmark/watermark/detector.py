@@ -68,10 +68,19 @@ class DetectionResult:
     spans: tuple[Span, ...] = ()
     normalizations: tuple[str, ...] = ()
     scheme: str | None = None
+    min_scored_tokens: int = MIN_SCORED_TOKENS
 
     @property
     def is_watermarked(self) -> bool:
         return self.decision == WATERMARKED
+
+    @property
+    def tokens_needed(self) -> int:
+        """How many more scored tokens a decision needs: nonzero only for ``insufficient_evidence``.
+
+        Only distinct (context, token) pairs count, so the text needs at least this many more tokens.
+        """
+        return max(0, self.min_scored_tokens - self.num_scored_tokens)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready fields."""
@@ -259,6 +268,7 @@ class Detector:
                     spans=located[d] if spans else (),
                     normalizations=tuple(normalizations[d]) if normalizations else (),
                     scheme=self.spec.scheme_id if watermarked else None,
+                    min_scored_tokens=self.min_scored_tokens,
                 )
             )
         return results

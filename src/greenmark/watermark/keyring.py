@@ -103,6 +103,11 @@ class Keyring:
         """The ids of the keys tested (not the skipped ones)."""
         return [key.key_id for _, keys, _ in self.groups for key in keys]
 
+    @property
+    def tested_keys(self) -> list[tuple[str, WatermarkSpec]]:
+        """``(key id, spec)`` of every key tested: what a receipt says the text was tested against."""
+        return [(key.key_id, spec) for spec, keys, _ in self.groups for key in keys]
+
     def detect(self, text: str, spans: bool = False, alpha: float = DEFAULT_ALPHA) -> DetectionResult:
         """Canonicalise, tokenise and test one text against every key."""
         return self.detect_many([text], spans=spans, alpha=alpha)[0]
