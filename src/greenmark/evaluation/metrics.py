@@ -37,12 +37,14 @@ class RateEstimate:
 
 
 def empirical_rate(count: int, trials: int, confidence: float = 0.95) -> RateEstimate:
-    """The observed rate ``count / trials`` with its Clopper-Pearson interval.
+    """The observed rate ``count / trials`` with its Clopper-Pearson interval (no trials: NaN in [0, 1]).
 
     >>> estimate = empirical_rate(0, 1000)
     >>> estimate.rate, round(estimate.high, 5)
     (0.0, 0.00368)
     """
+    if trials == 0:
+        return RateEstimate(0, 0, float("nan"), 0.0, 1.0)
     interval = binomtest(int(count), int(trials)).proportion_ci(confidence_level=confidence, method="exact")
     return RateEstimate(int(count), int(trials), count / trials, float(interval.low), float(interval.high))
 
@@ -110,8 +112,46 @@ def tokens_to_detect(scored, green, gamma: float, alpha: float) -> int | None:
     >>> tokens_to_detect([True] * 10, [True] * 10, 0.5, 0.01)  # 0.5 ** 7 < 0.01
     7
     """
-    reached = np.flatnonzero(prefix_statistics(scored, green, gamma).p_value < alpha)
+    return first_detection(prefix_statistics(scored, green, gamma).p_value, alpha)
+
+
+def first_detection(prefix_p_values, alpha: float) -> int | None:
+    """The length of the shortest prefix whose p-value is below ``alpha``; ``None`` when none is.
+
+    >>> first_detection([0.5, 0.1, 0.001, 0.2], 0.01)
+    3
+    """
+    reached = np.flatnonzero(np.asarray(prefix_p_values) < alpha)
     return int(reached[0]) + 1 if reached.size else None
+
+
+def p_value_at_scored_length(prefix: PrefixStatistics, length: int) -> float | None:
+    """The p-value of the shortest prefix holding ``length`` scored tokens: the text cut to a length
+    bucket; ``None`` when the whole text has fewer.
+
+    >>> prefix = prefix_statistics([True, False, True, True], [True, False, True, False], 0.5)
+    >>> p_value_at_scored_length(prefix, 2), p_value_at_scored_length(prefix, 4)
+    (0.25, None)
+    """
+    reached = np.flatnonzero(prefix.num_scored >= length)
+    return float(prefix.p_value[reached[0]]) if reached.size else None
+
+
+def detection_by_length(prefixes: list[PrefixStatistics], lengths, alphas) -> dict[int, dict[float, RateEstimate]]:
+    """Per length bucket and threshold: the share of texts detected at ``p < alpha`` when cut to their
+    first ``length`` scored tokens, with its Clopper-Pearson interval; texts shorter than the bucket
+    are left out of it (its ``trials`` says how many remain).
+
+    >>> long, short = (prefix_statistics([True] * n, [True] * n, 0.5) for n in (8, 3))
+    >>> rates = detection_by_length([long, short], [2, 8], [0.01])
+    >>> rates[2][0.01].trials, rates[8][0.01].count, rates[8][0.01].trials
+    (2, 1, 1)
+    """
+    table = {}
+    for length in lengths:
+        cut = [p for p in (p_value_at_scored_length(prefix, length) for prefix in prefixes) if p is not None]
+        table[length] = {alpha: empirical_rate(sum(p < alpha for p in cut), len(cut)) for alpha in alphas}
+    return table
 
 
 def median_tokens_to_detect(counts: list[int | None]) -> float:

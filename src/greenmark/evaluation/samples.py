@@ -107,8 +107,9 @@ def generate_samples(
     logits_processors: Sequence = (),
     watermarking_config=None,
     advance: Callable[[int], None] = lambda done: None,
+    temperature: float = 1.0,
 ) -> list[Sample]:
-    """Sample (temperature 1, no top-k/top-p cut) a continuation of every prompt, in batches.
+    """Sample at ``temperature`` (no top-k/top-p cut) a continuation of every prompt, in batches, until an end token.
 
     Pass greenmark's ``WatermarkLogitsProcessor`` in ``logits_processors``, or transformers'
     ``WatermarkingConfig`` as ``watermarking_config``, or neither. Batch ``b`` is seeded with
@@ -117,14 +118,16 @@ def generate_samples(
     import torch
     from transformers import GenerationConfig, LogitsProcessorList
 
+    from greenmark.generator.chat import end_of_turn_ids
+
     config = GenerationConfig(
         max_new_tokens=max_new_tokens,
         do_sample=True,
-        temperature=1.0,
+        temperature=temperature,
         top_k=0,
         top_p=1.0,
         pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
+        eos_token_id=end_of_turn_ids(model, tokenizer),
         watermarking_config=watermarking_config,
     )
     samples: list[Sample] = []

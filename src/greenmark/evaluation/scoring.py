@@ -1,5 +1,5 @@
 """The two watermarks under test, behind one interface: score token ids or raw text, and give
-per-token indicators (scored? green?) for prefix curves.
+per-token indicators (scored? green?) and the test on every prefix for length buckets and curves.
 
 ``GreenmarkScheme`` scores with greenmark's ``Detector`` (texts are canonicalised first).
 ``TransformersScheme`` is transformers' built-in KGW watermark (``WatermarkingConfig``,
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from greenmark.evaluation.metrics import PrefixStatistics, prefix_statistics
 from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec
 from greenmark.watermark.statistics import binomial_test
 
@@ -49,7 +50,15 @@ def _first_occurrences(pairs: np.ndarray) -> np.ndarray:
     return first
 
 
-class GreenmarkScheme:
+class _PrefixTest:
+    gamma: float
+
+    def prefix(self, ids) -> PrefixStatistics:
+        """The document test on every prefix of ``ids`` (the exact binomial null, as the detector's)."""
+        return prefix_statistics(*self.indicators(ids), self.gamma)
+
+
+class GreenmarkScheme(_PrefixTest):
     """greenmark's KGW watermark with one key."""
 
     name = "greenmark"
@@ -91,7 +100,7 @@ class GreenmarkScheme:
         return scored, green
 
 
-class TransformersScheme:
+class TransformersScheme(_PrefixTest):
     """transformers' built-in watermark (lefthash, h = 1) with the same gamma and delta."""
 
     name = "transformers"
@@ -105,12 +114,25 @@ class TransformersScheme:
         self._green_lists: dict[int, np.ndarray] = {}
 
     def _green_list(self, previous: int) -> np.ndarray:
+        """bool[vocab_size]: the green list after ``previous``."""
+        return np.unpackbits(self._packed_green_list(previous), count=self.vocab_size).astype(bool)
+
+    def _packed_green_list(self, previous: int) -> np.ndarray:
+        """The green list after ``previous``, bit-packed (a large vocabulary has many lists)."""
         if previous not in self._green_lists:
             import torch
 
             biased = self.processor(torch.tensor([[previous]]), torch.zeros(1, self.vocab_size))
-            self._green_lists[previous] = (biased[0] > 0).numpy()
+            self._green_lists[previous] = np.packbits((biased[0] > 0).numpy())
         return self._green_lists[previous]
+
+    def _is_green(self, pairs: np.ndarray) -> np.ndarray:
+        green = np.zeros(len(pairs), dtype=bool)
+        for previous in np.unique(pairs[:, 0]):
+            rows = pairs[:, 0] == previous
+            tokens = pairs[rows, 1]
+            green[rows] = (self._packed_green_list(int(previous))[tokens >> 3] >> (7 - (tokens & 7))) & 1
+        return green
 
     def indicators(self, ids) -> tuple[np.ndarray, np.ndarray]:
         ids = np.asarray(ids, dtype=np.int64)
@@ -119,7 +141,7 @@ class TransformersScheme:
         if len(ids) > 1:
             pairs = np.stack([ids[:-1], ids[1:]], axis=1)
             scored[1:] = _first_occurrences(pairs)
-            green[1:] = scored[1:] & np.array([self._green_list(int(a))[b] for a, b in pairs])
+            green[1:] = scored[1:] & self._is_green(pairs)
         return scored, green
 
     def score_tokens(self, sequences: Sequence) -> Scores:
