@@ -95,7 +95,8 @@ def evaluate(suite, model_name, out, seed, oracle_model, threads, as_json, quiet
     """
     overrides = {name: value for name, value in model_settings.items() if value not in (None, ())}
     if overrides and model_name is None:
-        raise InputError(f"--{next(iter(overrides)).replace('_', '-')} applies to the model suite: add --model")
+        options = {param.name: param.opts[0] for param in click.get_current_context().command.params}
+        raise InputError(f"{options[next(iter(overrides))]} applies to the model suite: add --model")
     try:
         import torch
         from transformers.utils import logging as transformers_logging
