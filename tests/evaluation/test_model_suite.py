@@ -15,6 +15,8 @@ from greenmark.evaluation.model_suite import MODEL_SUITES, ModelSuiteConfig, _ma
 from greenmark.evaluation.quality import distinct_n_across_samples
 from greenmark.evaluation.samples import Sample
 from greenmark.evaluation.scheme_catalog import SCHEME_CATALOG
+from greenmark.watermark.null_distributions import BinomialNull
+from greenmark.watermark.token_scores import TokenScores
 
 
 def test_the_prompt_set_has_200_distinct_instructions_over_every_kind():
@@ -42,11 +44,14 @@ def test_clopper_pearson_interval_matches_the_published_values():
     assert np.isnan(empirical_rate(0, 0).rate)
 
 
+def _prefixes(green, scored=None):
+    return prefix_statistics(TokenScores.of_statistics(np.asarray(green, float), BinomialNull(0.25), scored=scored))
+
+
 def test_length_buckets_score_only_the_first_scored_tokens_and_drop_short_texts():
-    gamma = 0.25
-    front_loaded = prefix_statistics([True] * 200, [True] * 32 + [False] * 168, gamma)  # green, then red
-    short = prefix_statistics([True] * 40, [True] * 40, gamma)
-    unscored_start = prefix_statistics([False] * 50 + [True] * 64, [False] * 50 + [True] * 64, gamma)
+    front_loaded = _prefixes([1] * 32 + [0] * 168)  # green, then red
+    short = _prefixes([1] * 40)
+    unscored_start = _prefixes([1] * 114, scored=[False] * 50 + [True] * 64)
     rates = detection_by_length([front_loaded, short, unscored_start], [32, 64, 128], [1e-6])
     assert (rates[32][1e-6].count, rates[32][1e-6].trials) == (3, 3)
     # at 64 scored tokens the front-loaded text is 32/64 green: p = 2e-4, not significant at 1e-6

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from greenmark.store import DEFAULT_TENANT, DetectionKey, KeyStore
+from greenmark.store import DEFAULT_TENANT, KeyStore, TenantKeyring
 
 BINARY_SNIFF_BYTES = 8192
 PIPE_WIDTH = 200
@@ -94,15 +94,20 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def keys_to_test(tenant: str) -> list[DetectionKey]:
-    """Every non-retired key version of ``tenant``; an ``InputError`` when it has none."""
+def tenant_keyring(tenant: str, tokenizers=None, quiet: bool = False) -> TenantKeyring:
+    """The key store's keyring of ``tenant``; notes the keys left out (another tokenizer's), and an
+    ``InputError`` when it has no key, or none that the tokenizers can test."""
     with KeyStore.open() as store:
-        detection_keys = store.keys_for_detection(tenant)
-    if not detection_keys:
+        keyring = store.keyring(tenant, tokenizers)
+    if not keyring.stored:
         raise InputError(
             f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create NAME`"
         )
-    return detection_keys
+    for stored in keyring.skipped_keys:
+        note(f"warning: key {keyring.label(stored.key_id)} not tested: it was made for another tokenizer", quiet)
+    if not keyring.key_ids:
+        raise InputError(f"no key of tenant {tenant!r} fits the given tokenizers")
+    return keyring
 
 
 def echo_json(value) -> None:

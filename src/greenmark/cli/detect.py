@@ -14,17 +14,16 @@ from greenmark.cli.common import (
     InputError,
     echo_json,
     is_binary,
-    keys_to_test,
     new_table,
     note,
     progress_bar,
     quiet_option,
     stdout_console,
+    tenant_keyring,
     tenant_option,
 )
-from greenmark.store import StoredKey
+from greenmark.store import TenantKeyring
 from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, TextTokenizer, default_tokenizer
-from greenmark.watermark.keyring import Keyring
 
 BATCH_SIZE = 32
 EXIT_STATUS = """\b
@@ -72,15 +71,8 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
     if as_json and as_jsonl:
         raise click.UsageError("--json and --jsonl exclude each other")
     documents = _read_inputs(paths, texts, quiet)
-    detection_keys = keys_to_test(tenant)
     tokenizers = [default_tokenizer(), *(TextTokenizer.wrap(path) for path in tokenizer_paths)]
-    keyring = Keyring([(k.key, k.spec) for k in detection_keys], tokenizers, skip_unmatched=True)
-    stored_keys = {k.metadata.key_id: k.metadata for k in detection_keys}
-    for key_id in keyring.skipped:
-        stored = stored_keys[key_id]
-        note(f"warning: key {_label(stored)} not tested: it was made for another tokenizer (pass --tokenizer)")
-    if not keyring.groups:
-        raise InputError(f"no key of tenant {tenant!r} fits the given tokenizers")
+    keyring = tenant_keyring(tenant, tokenizers)
 
     results = []
     with progress_bar(len(documents), quiet) as progress:
@@ -90,7 +82,7 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
             results += keyring.detect_many([d.text for d in batch], spans=spans, alpha=alpha)
             progress.advance(task, len(batch))
 
-    records = [_record(d, r, stored_keys) for d, r in zip(documents, results, strict=True)]
+    records = [_record(d, r, keyring) for d, r in zip(documents, results, strict=True)]
     if as_json:
         summary = {"greenmark_version": __version__, "tenant": tenant, "alpha": alpha, "keys_tested": keyring.key_ids}
         echo_json({**summary, "results": records})
@@ -98,7 +90,7 @@ def detect(paths, texts, as_json, as_jsonl, alpha, spans, tenant, tokenizer_path
         for record in records:
             click.echo(json.dumps(record))
     elif not quiet:
-        _print_table(documents, results, stored_keys, alpha, len(keyring.key_ids))
+        _print_table(documents, results, keyring, alpha)
     if any(result.is_watermarked for result in results) and not exit_zero:
         click.get_current_context().exit(1)
 
@@ -143,12 +135,8 @@ def _directory_documents(directory: Path, quiet: bool) -> list[Document]:
     return documents
 
 
-def _label(stored: StoredKey) -> str:
-    return f"{stored.name} v{stored.version} ({stored.key_id})"
-
-
-def _record(document: Document, result: DetectionResult, stored_keys: dict[str, StoredKey]) -> dict:
-    stored = stored_keys.get(result.key_id)
+def _record(document: Document, result: DetectionResult, keyring: TenantKeyring) -> dict:
+    stored = keyring.stored.get(result.key_id)
     return {
         "input": document.name,
         **result.to_dict(),
@@ -157,7 +145,7 @@ def _record(document: Document, result: DetectionResult, stored_keys: dict[str, 
     }
 
 
-def _print_table(documents, results, stored_keys, alpha: float, keys_tested: int) -> None:
+def _print_table(documents, results, keyring: TenantKeyring, alpha: float) -> None:
     table = new_table(
         "Input",
         "Verdict",
@@ -167,14 +155,13 @@ def _print_table(documents, results, stored_keys, alpha: float, keys_tested: int
         "Green",
         "Key",
         "Notes",
-        caption=f"{keys_tested} key(s) tested; p-values corrected for every test; alpha = {alpha:g} per input",
+        caption=f"{len(keyring.key_ids)} key(s) tested; p-values corrected for every test; alpha = {alpha:g} per input",
     )
     styles = {"watermarked": "bold red", "not_watermarked": "green", "insufficient_evidence": "yellow"}
     for document, result in zip(documents, results, strict=True):
-        stored = stored_keys.get(result.key_id)
         notes = [f"normalised: {', '.join(result.normalizations)}"] if result.normalizations else []
         notes += [
-            f"span chars {span.start_char}-{span.end_char} p={span.p_value:.2g} ({stored_keys[span.key_id].name})"
+            f"span chars {span.start_char}-{span.end_char} p={span.p_value:.2g} ({keyring.stored[span.key_id].name})"
             for span in result.spans
         ]
         table.add_row(
@@ -184,7 +171,7 @@ def _print_table(documents, results, stored_keys, alpha: float, keys_tested: int
             f"{result.z_score:.2f}",
             str(result.num_scored_tokens),
             f"{result.green_fraction:.0%}",
-            _label(stored) if stored else "-",
+            keyring.label(result.key_id) if result.key_id else "-",
             "\n".join(notes),
         )
     stdout_console().print(table)

@@ -10,7 +10,7 @@ import click
 from greenmark.cli.common import echo_json, json_option, new_table, stdout_console, tenant_option
 from greenmark.store import KeyStatus, KeyStore, StoredKey, UnknownKeyError
 from greenmark.watermark import WatermarkSpec, default_tokenizer
-from greenmark.watermark.spec import SCHEMES
+from greenmark.watermark.schemes import scheme_names
 
 
 @click.group()
@@ -27,15 +27,20 @@ def keys() -> None:
 @click.option(
     "--gamma",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.25,
+    default=None,
+    show_default="0.25 for green-list schemes",
     help="Share of the vocabulary that is green in each context.",
 )
 @click.option(
-    "--delta", type=click.FloatRange(0, 100), default=2.0, help="Logit bias added to green tokens when generating."
+    "--delta",
+    type=click.FloatRange(0, 100),
+    default=None,
+    show_default="2 for green-list schemes",
+    help="Logit bias added to green tokens when generating.",
 )
 @click.option(
     "--scheme",
-    type=click.Choice(SCHEMES),
+    type=click.Choice(scheme_names()),
     default="lefthash",
     help="Seeding: lefthash hashes the h preceding tokens; selfhash min-hashes them with the candidate token.",
 )
@@ -81,8 +86,8 @@ def list_keys(tenant, as_json) -> None:
             f"[{styles[stored.status]}]{stored.status.value}[/]",
             stored.key_id,
             spec.scheme,
-            f"{spec.gamma:g}",
-            f"{spec.delta:g}",
+            "-" if spec.gamma is None else f"{spec.gamma:g}",
+            "-" if spec.delta is None else f"{spec.delta:g}",
             str(spec.context_width),
             f"{stored.created_at:%Y-%m-%d %H:%M}",
         )

@@ -8,8 +8,16 @@ from pathlib import Path
 import click
 
 from greenmark import __version__
-from greenmark.cli.common import InputError, echo_json, new_table, note, progress_bar, quiet_option, stdout_console
-from greenmark.store import DEFAULT_TENANT, KeyStore, StoreError
+from greenmark.cli.common import (
+    InputError,
+    echo_json,
+    new_table,
+    progress_bar,
+    quiet_option,
+    stdout_console,
+    tenant_keyring,
+)
+from greenmark.store import DEFAULT_TENANT, StoreError
 from greenmark.watermark import DEFAULT_ALPHA, WatermarkError
 
 EXIT_STATUS = """\b
@@ -63,14 +71,7 @@ def scan(inputs, output, tenant, engine, workers, text_column, id_column, alpha,
     try:
         sources = scanning.find_sources(inputs)
         scanning.output_format(output)
-        with KeyStore.open() as store:
-            detection_keys = store.keys_for_detection(tenant)
-        if not detection_keys:
-            raise InputError(f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create`")
-        skipped = scanning.Scanner(detection_keys, alpha=alpha).skipped
-        for key_id in skipped:
-            note(f"warning: key {key_id} not tested: it was made for another tokenizer", quiet)
-        keys = [(k.key, k.spec) for k in detection_keys if k.metadata.key_id not in skipped]
+        keyring = tenant_keyring(tenant, quiet=quiet)
         options = {
             "workers": workers,
             "alpha": alpha,
@@ -83,15 +84,15 @@ def scan(inputs, output, tenant, engine, workers, text_column, id_column, alpha,
             task = progress.add_task("Scanning", total=total)
             options["on_progress"] = lambda rows: progress.advance(task, rows)
             if engine == "local":
-                summary = scanning.scan_local(sources, keys, output, **options)
+                summary = scanning.scan_local(sources, keyring, output, **options)
             else:
-                summary = _ray_engine()(sources, keys, output, **options)
+                summary = _ray_engine()(sources, keyring, output, **options)
     except (StoreError, WatermarkError) as error:
         raise InputError(" ".join(str(error).split())) from None
     except OSError as error:
         raise InputError(f"{getattr(error, 'filename', None) or output}: {error.strerror or error}") from None
 
-    names = {k.metadata.key_id: f"{k.metadata.name} v{k.metadata.version}" for k in detection_keys}
+    names = {key_id: f"{stored.name} v{stored.version}" for key_id, stored in keyring.stored.items()}
     if as_json:
         echo_json(
             {
@@ -101,7 +102,7 @@ def scan(inputs, output, tenant, engine, workers, text_column, id_column, alpha,
                 "workers": workers or os.cpu_count(),
                 "alpha": alpha,
                 "output": str(output),
-                "keys_tested": [key.key_id for key, _ in keys],
+                "keys_tested": keyring.key_ids,
                 **summary.to_dict(),
             }
         )

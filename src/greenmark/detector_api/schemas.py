@@ -73,11 +73,18 @@ class MarkOut(BaseModel):
     start_char: int
     end_char: int
     scored: bool
-    green: bool | None
+    green: bool | None = Field(description="the token's statistic exceeds its null mean (for KGW: it is green)")
+    statistic: float | None = Field(description="the token's keyed statistic; null without a full context")
 
     @classmethod
     def of(cls, mark: TokenMark) -> MarkOut:
-        return cls(start_char=mark.start_char, end_char=mark.end_char, scored=mark.scored, green=mark.green)
+        return cls(
+            start_char=mark.start_char,
+            end_char=mark.end_char,
+            scored=mark.scored,
+            green=mark.green,
+            statistic=mark.statistic,
+        )
 
 
 class DetectOutput(BaseModel):
@@ -89,6 +96,7 @@ class DetectOutput(BaseModel):
     num_green_tokens: int
     green_fraction: float
     key_id: str | None = Field(description="the matching key, when watermarked")
+    scheme: str | None = Field(description="the matching key's watermark scheme (versioned id), when watermarked")
     num_hypotheses: int
     alpha: float
     normalizations: list[str] = Field(description="canonicalisation steps that changed the text (a tampering sign)")
@@ -113,6 +121,7 @@ class DetectOutput(BaseModel):
             num_green_tokens=result.num_green_tokens,
             green_fraction=result.green_fraction,
             key_id=result.key_id,
+            scheme=result.scheme,
             num_hypotheses=result.num_hypotheses,
             alpha=result.alpha,
             normalizations=list(result.normalizations),

@@ -2,8 +2,9 @@
 
 ``ApiState`` also answers the two per-request lookups that touch the database (the caller's
 API key, the tenant's keyring); both are cached for ``settings.cache_seconds`` and run in the
-thread pool on a miss, so the event loop never waits on the database. Keys whose spec needs
-another tokenizer than the server's are left out of detection (``Keyring.skipped``).
+thread pool on a miss, so the event loop never waits on the database. The keyring is the key
+store's (``KeyStore.keyring``): keys whose spec needs another tokenizer than the server's are
+left out of detection (``skipped_keys``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from greenmark.detector_api.config import ApiSettings
 from greenmark.detector_api.generation import GenerationService
 from greenmark.detector_api.problems import ProblemError
 from greenmark.detector_api.ratelimit import TokenBucketLimiter
-from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore
+from greenmark.store import ApiKeyInfo, AuthenticationError, KeyStore, TenantKeyring
 from greenmark.watermark import TextTokenizer
-from greenmark.watermark.keyring import Keyring
 
 
 @dataclass
@@ -61,11 +61,10 @@ class ApiState:
             retry_after = str(max(1, int(wait + 0.999)))
             raise ProblemError(429, "rate limit exceeded for this API key", {"Retry-After": retry_after})
 
-    async def keyring(self, tenant: str) -> Keyring:
+    async def keyring(self, tenant: str) -> TenantKeyring:
         """The tenant's non-retired keys that this server's tokenizer can test."""
         keyring = self._keyrings.get(tenant)
         if keyring is None:
-            keys = await run_in_threadpool(self.store.keys_for_detection, tenant)
-            keyring = Keyring([(key, spec) for key, spec, _ in keys], self.tokenizer, skip_unmatched=True)
+            keyring = await run_in_threadpool(self.store.keyring, tenant, [self.tokenizer])
             self._keyrings.put(tenant, keyring)
         return keyring

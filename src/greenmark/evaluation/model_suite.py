@@ -34,8 +34,9 @@ from greenmark.evaluation.chat_prompts import chat_prompts, prompt_text, select_
 from greenmark.evaluation.metrics import (
     detection_by_length,
     empirical_rate,
-    first_detection,
     median_tokens_to_detect,
+    prefix_statistics,
+    tokens_to_detect,
 )
 from greenmark.evaluation.paraphrase import SentenceSimilarity, paraphrase
 from greenmark.evaluation.quality import distinct_n, distinct_n_across_samples, perplexities, repetition_rate
@@ -133,15 +134,15 @@ def _quality(model, samples, groups, reference_perplexity: float | None) -> dict
 def _detection(watermark: WatermarkUnderTest, samples: list[Sample], unwatermarked: list[Sample]) -> dict:
     scorer = watermark.scorer
     scores = scorer.score_tokens([s.ids for s in samples])
-    prefixes = [scorer.prefix(s.ids) for s in samples]
-    buckets = detection_by_length(prefixes, LENGTH_BUCKETS, ALPHAS)
+    tables = [scorer.token_scores(s.ids) for s in samples]
+    buckets = detection_by_length([prefix_statistics(table) for table in tables], LENGTH_BUCKETS, ALPHAS)
     return {
         "tpr": _rates(scores.p_value),
         "tpr_by_length": {
             str(length): {f"{a:g}": asdict(rate) for a, rate in rates.items()} for length, rates in buckets.items()
         },
         "median_tokens_to_detect": {
-            f"{a:g}": median_tokens_to_detect([first_detection(p.p_value, a) for p in prefixes])
+            f"{a:g}": median_tokens_to_detect([tokens_to_detect(table, a) for table in tables])
             for a in DETECTION_SPEED_ALPHAS
         },
         "median_scored_tokens": float(np.median(scores.num_scored_tokens)),

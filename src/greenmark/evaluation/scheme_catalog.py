@@ -1,7 +1,8 @@
 """The watermarks the model suite compares, as data: one ``SchemeEntry`` per scheme, built at each delta.
 
-Every scheme greenmark's spec knows (``lefthash``, ``selfhash``, and whatever the scheme
-registry adds) is an entry, next to transformers' own ``WatermarkingConfig``. An entry turns
+Every scheme of greenmark's scheme registry (``lefthash``, ``selfhash``, and whatever registers
+later) is an entry, next to transformers' own ``WatermarkingConfig``; a scheme whose spec has no
+delta (no green-list bias) runs once instead of at every delta. An entry turns
 ``(model, tokenizer, key, gamma, delta)`` into a ``WatermarkUnderTest``: how to generate with
 it and how to score it. The suite only iterates over the catalog, so a new scheme needs a new
 entry here and nothing else.
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from greenmark.evaluation.scoring import GreenmarkScheme, TransformersScheme
 from greenmark.watermark import WatermarkKey, WatermarkSpec
-from greenmark.watermark.spec import SCHEMES
+from greenmark.watermark.schemes import scheme_class, scheme_names
 from greenmark.watermark.tokenizer import TextTokenizer
 
 
@@ -58,7 +59,9 @@ def _greenmark(scheme: str) -> Callable[..., tuple[GreenmarkScheme, dict]]:
         from greenmark.generator import WatermarkLogitsProcessor
         from greenmark.generator.generator import logits_width
 
-        parameters = {"gamma": gamma, "scheme": scheme} | ({} if delta is None else {"delta": delta})
+        uses = scheme_class(scheme).spec_defaults  # a scheme without green lists has no gamma or delta
+        parameters = {name: value for name, value in (("gamma", gamma), ("delta", delta)) if name in uses}
+        parameters["scheme"] = scheme
         spec = WatermarkSpec.for_tokenizer(tokenizer, vocab_size=logits_width(model), **parameters)
         processor = WatermarkLogitsProcessor(spec, key, device=model.device)
         return GreenmarkScheme(spec, key, tokenizer), {"logits_processors": [processor]}
@@ -77,6 +80,9 @@ def _transformers(model, tokenizer, key, gamma, delta) -> tuple[TransformersSche
 
 
 SCHEME_CATALOG: dict[str, SchemeEntry] = {
-    **{name: SchemeEntry(name, f"greenmark {name}", True, _greenmark(name)) for name in SCHEMES},
+    **{
+        name: SchemeEntry(name, f"greenmark {name}", "delta" in scheme_class(name).spec_defaults, _greenmark(name))
+        for name in scheme_names()
+    },
     "transformers": SchemeEntry("transformers", "transformers WatermarkingConfig", True, _transformers),
 }

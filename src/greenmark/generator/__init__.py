@@ -21,6 +21,7 @@ from greenmark.generator.loading import (
     smollm2_path,
 )
 from greenmark.generator.logits_processor import WatermarkLogitsProcessor
+from greenmark.generator.schemes import Sampling, TorchScheme
 
 __all__ = [
     "MODEL_ALIASES",
@@ -28,6 +29,8 @@ __all__ = [
     "GenerationError",
     "GenerationOutput",
     "ModelSource",
+    "Sampling",
+    "TorchScheme",
     "WatermarkLogitsProcessor",
     "WatermarkedGenerator",
     "default_model_path",

@@ -1,11 +1,12 @@
 """``WatermarkedGenerator``: batched (left-padded) watermarked sampling from a causal LM.
 
 Sampling is transformers' ``model.generate`` with ``WatermarkLogitsProcessor`` in its
-``logits_processor`` list, so the bias applies to the raw logits before temperature, top-k
-and top-p. ``seed`` seeds torch's global generator: the same prompts, batch and seed give
-the same tokens. A row of a batch does not equal the same prompt sampled alone, because the
-rows draw from one random stream; greedy decoding (``temperature=0``) does not depend on the
-batch.
+``logits_processor`` list. A green-list bias applies to the raw logits before temperature,
+top-k and top-p; a scheme that owns sampling (``TorchScheme.owns_sampling``) applies them
+itself, and ``generate`` then samples its output with transformers' warpers off. ``seed``
+seeds torch's global generator: the same prompts, batch and seed give the same tokens. A row
+of a batch does not equal the same prompt sampled alone, because the rows draw from one
+random stream; greedy decoding (``temperature=0``) does not depend on the batch.
 
 >>> from greenmark.watermark import WatermarkKey
 >>> generator = WatermarkedGenerator.from_default(key=WatermarkKey.generate())
@@ -28,6 +29,7 @@ from greenmark.generator.chat import Conversation, end_of_turn_ids, render_promp
 from greenmark.generator.errors import GenerationError
 from greenmark.generator.loading import load_default_model, load_model
 from greenmark.generator.logits_processor import WatermarkLogitsProcessor
+from greenmark.generator.schemes import Sampling
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
 from greenmark.watermark.tokenizer import TextTokenizer
@@ -112,10 +114,12 @@ class WatermarkedGenerator:
             )
         return encoded.to(self.model.device)
 
-    def _generation_config(self, max_new_tokens, temperature, top_k, top_p) -> GenerationConfig:
+    def _generation_config(self, max_new_tokens, temperature, top_k, top_p, watermark) -> GenerationConfig:
         if temperature < 0 or not 0 < top_p <= 1 or top_k < 0:
             raise GenerationError("need temperature >= 0, 0 < top_p <= 1 and top_k >= 0")
         sampling = temperature > 0
+        if watermark and self.processor.owns_sampling:  # the processor applied them: sample its logits as they are
+            temperature, top_k, top_p = 1.0, 0, 1.0
         return GenerationConfig(
             max_new_tokens=max_new_tokens,
             do_sample=sampling,
@@ -126,8 +130,12 @@ class WatermarkedGenerator:
             eos_token_id=self.end_of_turn_ids,
         )
 
-    def _processors(self, watermark: bool) -> LogitsProcessorList:
-        return LogitsProcessorList([self.processor] if watermark else [])
+    def _processors(self, watermark: bool, temperature: float, top_k: int, top_p: float) -> LogitsProcessorList:
+        if not watermark:
+            return LogitsProcessorList([])
+        if not self.processor.owns_sampling:
+            return LogitsProcessorList([self.processor])
+        return LogitsProcessorList([self.processor.with_sampling(Sampling(temperature, top_k, top_p))])
 
     @torch.inference_mode()
     def generate(
@@ -148,10 +156,11 @@ class WatermarkedGenerator:
         which it never holds.
         """
         encoded = self._encode(prompts, max_new_tokens)
-        config = self._generation_config(max_new_tokens, temperature, top_k, top_p)
+        config = self._generation_config(max_new_tokens, temperature, top_k, top_p, watermark)
+        processors = self._processors(watermark, temperature, top_k, top_p)
         if seed is not None:
             torch.manual_seed(seed)
-        output = self.model.generate(**encoded, generation_config=config, logits_processor=self._processors(watermark))
+        output = self.model.generate(**encoded, generation_config=config, logits_processor=processors)
         padded_length = encoded["input_ids"].shape[1]
         stops = set(self.tokenizer.all_special_ids) | set(self.end_of_turn_ids)
         results = []
@@ -184,16 +193,15 @@ class WatermarkedGenerator:
     ) -> Iterator[str]:
         """Yield the continuation of one prompt (or conversation) piece by piece as it is generated."""
         encoded = self._encode([prompt], max_new_tokens)
-        config = self._generation_config(max_new_tokens, temperature, top_k, top_p)
+        config = self._generation_config(max_new_tokens, temperature, top_k, top_p, watermark)
+        processors = self._processors(watermark, temperature, top_k, top_p)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         if seed is not None:
             torch.manual_seed(seed)
 
         def run():
             with torch.inference_mode():
-                self.model.generate(
-                    **encoded, generation_config=config, logits_processor=self._processors(watermark), streamer=streamer
-                )
+                self.model.generate(**encoded, generation_config=config, logits_processor=processors, streamer=streamer)
 
         worker = Thread(target=run, daemon=True)
         worker.start()

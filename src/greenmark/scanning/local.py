@@ -1,7 +1,7 @@
 """The local engine: a process pool over the machine's cores, resumable after an interruption.
 
 The input is read in fixed batches (the n-th batch is the same on every run). Each worker
-builds one ``Scanner`` when it starts (keys arrive in memory, as pool initializer arguments,
+builds one ``Scanner`` when it starts (the keyring arrives in memory, as a pool initializer argument,
 never through a file, an environment variable or a log line), scans the batches it is sent
 and writes each result to ``OUTPUT.parts/part-NNNNNN.parquet`` under a temporary name, then
 renames it: a finished part is complete. A rerun with the same output, input and settings (a
@@ -13,8 +13,10 @@ exists they are joined into OUTPUT (temporary file, then rename) and the parts a
 >>> from greenmark.scanning.sources import find_sources
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "note.txt").write_text("Call me Ishmael. " * 20)
->>> keys = [(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(default_tokenizer()))]
->>> summary = scan_local(find_sources([str(folder)]), keys, folder / "out.parquet", workers=1)
+>>> from greenmark.watermark.keyring import Keyring
+>>> tokenizer = default_tokenizer()
+>>> keyring = Keyring([(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer))], tokenizer)
+>>> summary = scan_local(find_sources([str(folder)]), keyring, folder / "out.parquet", workers=1)
 >>> summary.documents, summary.decisions
 (1, {'insufficient_evidence': 1})
 """
@@ -40,6 +42,7 @@ from greenmark.scanning.scanner import Scanner
 from greenmark.scanning.sources import BATCH_ROWS, Source, read_batches
 from greenmark.scanning.summary import ScanSummary
 from greenmark.watermark import DEFAULT_ALPHA
+from greenmark.watermark.keyring import Keyring
 
 MANIFEST = "manifest.json"
 _scanner: Scanner | None = None  # one per worker process, built by _start_worker
@@ -52,7 +55,7 @@ def parts_directory(output: Path) -> Path:
 
 def scan_local(
     sources: Sequence[Source],
-    keys: Sequence,
+    keyring: Keyring,
     output: Path,
     *,
     workers: int | None = None,
@@ -62,15 +65,14 @@ def scan_local(
     batch_rows: int = BATCH_ROWS,
     on_progress: Callable[[int], None] | None = None,
 ) -> ScanSummary:
-    """Scan ``sources`` for ``keys`` (``(key, spec)`` pairs) into ``output`` with ``workers`` processes (all cores).
+    """Scan ``sources`` for the keys of ``keyring`` into ``output`` with ``workers`` processes (all cores).
 
     ``on_progress(rows)`` is called as batches finish (or are found finished by an earlier run).
     """
     output_format(output)
-    pairs = [(entry[0], entry[1]) for entry in keys]
     workers = workers or os.cpu_count() or 1
     parts = parts_directory(output)
-    _prepare_parts(parts, _fingerprint(sources, pairs, alpha, id_column, text_column, batch_rows))
+    _prepare_parts(parts, _fingerprint(sources, keyring, alpha, id_column, text_column, batch_rows))
     advance = on_progress or (lambda rows: None)
     summary = ScanSummary()
     started = time.perf_counter()
@@ -79,7 +81,7 @@ def scan_local(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(pairs, alpha),
+        initargs=(keyring, alpha),
     ) as pool:
         pending = set()
         try:
@@ -121,11 +123,11 @@ def _read_parts(part_paths: list[Path], summary: ScanSummary):
         yield table
 
 
-def _start_worker(pairs: list, alpha: float) -> None:
+def _start_worker(keyring: Keyring, alpha: float) -> None:
     """Pool initializer: one scanner per process; one tokenizer thread per process (the pool is the parallelism)."""
     global _scanner
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
-    _scanner = Scanner(pairs, alpha=alpha)
+    _scanner = Scanner(keyring, alpha=alpha)
 
 
 def _scan_part(batch: pa.Table, part: Path) -> tuple[int, int]:
@@ -136,13 +138,13 @@ def _scan_part(batch: pa.Table, part: Path) -> tuple[int, int]:
     return len(result), tokens
 
 
-def _fingerprint(sources, pairs, alpha, id_column, text_column, batch_rows) -> str:
+def _fingerprint(sources, keyring, alpha, id_column, text_column, batch_rows) -> str:
     """What decides the parts' contents: the input files (path, size, modification time) and every setting."""
     description = {
         "greenmark": __version__,
         "inputs": [(str(s.path.resolve()), s.path.stat().st_size, s.path.stat().st_mtime_ns) for s in sources],
-        "key_ids": [key.key_id for key, _ in pairs],
-        "specs": [spec.to_json() for _, spec in pairs],
+        "key_ids": keyring.key_ids,
+        "specs": [spec.to_json() for spec, keys, _ in keyring.groups for _ in keys],
         "alpha": alpha,
         "columns": [id_column, text_column],
         "batch_rows": batch_rows,

@@ -26,6 +26,7 @@ from greenmark.store.errors import (
     UnknownApiKeyError,
     UnknownKeyError,
 )
+from greenmark.store.keyring import TenantKeyring
 from greenmark.store.models import KeyStatus
 from greenmark.store.settings import StoreSettings
 from greenmark.store.store import DEFAULT_TENANT, KeyStore
@@ -50,6 +51,7 @@ __all__ = [
     "StoreSettings",
     "StoreUnavailableError",
     "StoredKey",
+    "TenantKeyring",
     "UnknownApiKeyError",
     "UnknownKeyError",
 ]

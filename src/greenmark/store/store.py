@@ -53,12 +53,15 @@ from greenmark.store.errors import (
     UnknownApiKeyError,
     UnknownKeyError,
 )
+from greenmark.store.keyring import TenantKeyring
 from greenmark.store.master_key import parse_master_key, read_key_file, read_or_create_key_file
 from greenmark.store.models import ApiKeyRecord, KeyStatus, StoreInfo, Tenant, WatermarkKeyRecord, utc_now
 from greenmark.store.settings import StoreSettings
 from greenmark.store.stored_key import DetectionKey, StoredKey
+from greenmark.watermark.detector import MIN_SCORED_TOKENS
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
+from greenmark.watermark.tokenizer import default_tokenizer
 
 DEFAULT_TENANT = "default"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -299,6 +302,23 @@ class KeyStore:
                 stored = _stored(record)
                 detection_keys.append(DetectionKey(self._decrypt(record), stored.spec, stored))
         return detection_keys
+
+    def keyring(
+        self, tenant: str = DEFAULT_TENANT, tokenizers=None, *, min_scored_tokens: int = MIN_SCORED_TOKENS
+    ) -> TenantKeyring:
+        """The keyring detection uses for ``tenant``: every non-retired key version, of any scheme.
+
+        ``tokenizers`` (default: the embedded model's) are those detection may use; keys made for
+        another are left out (``skipped_keys``). An unknown tenant gives an empty keyring.
+
+        >>> import tempfile
+        >>> with KeyStore.open(home=tempfile.mkdtemp()) as store:
+        ...     store.keyring("nobody").key_ids
+        []
+        """
+        tokenizers = [default_tokenizer()] if tokenizers is None else tokenizers
+        keys = self.keys_for_detection(tenant)
+        return TenantKeyring(tenant, keys, tokenizers, min_scored_tokens=min_scored_tokens)
 
     def create_api_key(self, tenant: str = DEFAULT_TENANT, *, scopes=DEFAULT_SCOPES) -> CreatedApiKey:
         """A new API key for ``tenant``; ``.api_key`` holds the token, which is shown this once and never stored.

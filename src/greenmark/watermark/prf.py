@@ -11,7 +11,7 @@ finaliser ``fmix32``, a bijection with full avalanche. For a (context, token) pa
 
 So P(green) = gamma (exactly, for gamma a multiple of 2**-32) and pairs with distinct
 ``pair_input`` are independent in the PRF model; the detector counts each ``pair_input`` once.
-``greenmark.watermark.torch_prf`` computes the same bits with torch on any device.
+``greenmark.generator.torch_prf`` computes the same bits with torch on any device.
 
 >>> import numpy as np
 >>> fmix32(np.array([0, 1], dtype=np.uint32))

@@ -12,9 +12,7 @@ from greenmark.detector_api import metrics
 from greenmark.detector_api.deps import State, authorized, enforce_limits
 from greenmark.detector_api.problems import ProblemError, problem_responses
 from greenmark.detector_api.schemas import DETECTOR_VERSION, DetectOutput, DetectRequest, DetectResponse
-from greenmark.store import ApiKeyInfo
-from greenmark.watermark.keyring import Keyring
-from greenmark.watermark.marks import TokenMark, token_marks
+from greenmark.store import ApiKeyInfo, TenantKeyring
 
 router = APIRouter(prefix="/v1", tags=["detection"])
 logger = logging.getLogger("greenmark.detector_api.detect")
@@ -53,18 +51,11 @@ async def detect(
     return DetectResponse(detector_version=DETECTOR_VERSION, results=outputs)
 
 
-def _detect(keyring: Keyring, texts: list[str], alpha: float, spans: bool, marks: bool):
+def _detect(keyring: TenantKeyring, texts: list[str], alpha: float, spans: bool, marks: bool):
     # CPU work, run in the thread pool: the results, and marks under the matching key of each watermarked text.
     results = keyring.detect_many(texts, spans=spans, alpha=alpha)
     text_marks = [
-        _marks(keyring, text, result.key_id) if marks and result.key_id else None
+        keyring.token_marks(text, result.key_id) if marks and result.key_id else None
         for text, result in zip(texts, results, strict=True)
     ]
     return results, text_marks
-
-
-def _marks(keyring: Keyring, text: str, key_id: str) -> tuple[TokenMark, ...]:
-    spec, key, tokenizer = next(
-        (spec, key, tokenizer) for spec, keys, tokenizer in keyring.groups for key in keys if key.key_id == key_id
-    )
-    return token_marks(spec, key, tokenizer, text)
