@@ -114,7 +114,8 @@ def generate_samples(
     Pass greenmark's ``WatermarkLogitsProcessor`` in ``logits_processors``, or transformers'
     ``WatermarkingConfig`` as ``watermarking_config``, or neither. A processor whose scheme owns
     sampling gets the temperature and its output is sampled as it is (as ``WatermarkedGenerator``
-    does). Batch ``b`` is seeded with ``seed + b``, so a run is reproducible. ``advance`` is called with the number of prompts done.
+    does). Batch ``b`` is seeded with ``seed + b``, so a run is reproducible. ``advance`` is called
+    with the number of prompts done.
     """
     import torch
     from transformers import GenerationConfig, LogitsProcessorList
