@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -154,7 +153,7 @@ def evaluate(suite, model_name, out, seed, oracle_model, threads, as_json, quiet
         report = markdown_report(results)
         plots = write_plots(results, out)
     else:
-        results["command"] = shlex.join(["greenmark", *sys.argv[1:]])
+        results["command"] = _command_line(click.get_current_context())
         report = model_report(results)
         plots = [out / "quality_detectability.png"]
         quality_detectability_plot(results, plots[0])
@@ -166,3 +165,19 @@ def evaluate(suite, model_name, out, seed, oracle_model, threads, as_json, quiet
         click.echo(report, nl=False)
     written = ", ".join(str(path) for path in [out / "results.json", out / "report.md", *plots])
     note(f"wrote {written} in {results['seconds']:g} s", quiet)
+
+
+def _command_line(context: click.Context) -> str:
+    """The ``greenmark eval`` command that reproduces this run: every option that differs from its default."""
+    words = ["greenmark", "eval"]
+    for param in context.command.params:
+        value = context.params[param.name]
+        if value in (param.default, (), None) or param.name in ("quiet", "as_json"):
+            continue
+        for item in value if param.multiple else [value]:
+            words += (
+                [param.opts[0]]
+                if param.is_flag
+                else [param.opts[0], f"{item:g}" if isinstance(item, float) else str(item)]
+            )
+    return shlex.join(words)
