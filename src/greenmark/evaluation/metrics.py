@@ -39,12 +39,14 @@ class RateEstimate:
 
 
 def empirical_rate(count: int, trials: int, confidence: float = 0.95) -> RateEstimate:
-    """The observed rate ``count / trials`` with its Clopper-Pearson interval.
+    """The observed rate ``count / trials`` with its Clopper-Pearson interval (no trials: NaN in [0, 1]).
 
     >>> estimate = empirical_rate(0, 1000)
     >>> estimate.rate, round(estimate.high, 5)
     (0.0, 0.00368)
     """
+    if trials == 0:
+        return RateEstimate(0, 0, float("nan"), 0.0, 1.0)
     interval = binomtest(int(count), int(trials)).proportion_ci(confidence_level=confidence, method="exact")
     return RateEstimate(int(count), int(trials), count / trials, float(interval.low), float(interval.high))
 
@@ -114,6 +116,38 @@ def tokens_to_detect(scores: TokenScores, alpha: float) -> int | None:
     """
     reached = np.flatnonzero(scores.prefix_test().p_value < alpha)
     return int(reached[0]) + 1 if reached.size else None
+
+
+def p_value_at_scored_length(prefix: PrefixStatistics, length: int) -> float | None:
+    """The p-value of the shortest prefix holding ``length`` scored tokens: the text cut to a length
+    bucket; ``None`` when the whole text has fewer.
+
+    >>> from greenmark.watermark.null_distributions import BinomialNull
+    >>> table = TokenScores.of_statistics([1.0, 0.0, 1.0, 0.0], BinomialNull(0.5), scored=[True, False, True, True])
+    >>> prefix = prefix_statistics(table)
+    >>> p_value_at_scored_length(prefix, 2), p_value_at_scored_length(prefix, 4)
+    (0.25, None)
+    """
+    reached = np.flatnonzero(prefix.num_scored >= length)
+    return float(prefix.p_value[reached[0]]) if reached.size else None
+
+
+def detection_by_length(prefixes: list[PrefixStatistics], lengths, alphas) -> dict[int, dict[float, RateEstimate]]:
+    """Per length bucket and threshold: the share of texts detected at ``p < alpha`` when cut to their
+    first ``length`` scored tokens, with its Clopper-Pearson interval; texts shorter than the bucket
+    are left out of it (its ``trials`` says how many remain).
+
+    >>> from greenmark.watermark.null_distributions import BinomialNull
+    >>> long, short = (prefix_statistics(TokenScores.of_statistics([1.0] * n, BinomialNull(0.5))) for n in (8, 3))
+    >>> rates = detection_by_length([long, short], [2, 8], [0.01])
+    >>> rates[2][0.01].trials, rates[8][0.01].count, rates[8][0.01].trials
+    (2, 1, 1)
+    """
+    table = {}
+    for length in lengths:
+        cut = [p for p in (p_value_at_scored_length(prefix, length) for prefix in prefixes) if p is not None]
+        table[length] = {alpha: empirical_rate(sum(p < alpha for p in cut), len(cut)) for alpha in alphas}
+    return table
 
 
 def median_tokens_to_detect(counts: list[int | None]) -> float:

@@ -1,5 +1,5 @@
 """The two watermarks under test, behind one interface: score token ids or raw text, and give
-each document's scoring table (``TokenScores``) for prefix curves.
+each document's scoring table (``TokenScores``) for prefix curves and length buckets.
 
 ``GreenmarkScheme`` scores with greenmark's ``Detector`` (texts are canonicalised first), so
 its tables are the detector's own. ``TransformersScheme`` is transformers' built-in KGW
@@ -96,12 +96,25 @@ class TransformersScheme:
         self._green_lists: dict[int, np.ndarray] = {}
 
     def _green_list(self, previous: int) -> np.ndarray:
+        """bool[vocab_size]: the green list after ``previous``."""
+        return np.unpackbits(self._packed_green_list(previous), count=self.vocab_size).astype(bool)
+
+    def _packed_green_list(self, previous: int) -> np.ndarray:
+        """The green list after ``previous``, bit-packed (a large vocabulary has many lists)."""
         if previous not in self._green_lists:
             import torch
 
             biased = self.processor(torch.tensor([[previous]]), torch.zeros(1, self.vocab_size))
-            self._green_lists[previous] = (biased[0] > 0).numpy()
+            self._green_lists[previous] = np.packbits((biased[0] > 0).numpy())
         return self._green_lists[previous]
+
+    def _is_green(self, pairs: np.ndarray) -> np.ndarray:
+        green = np.zeros(len(pairs), dtype=bool)
+        for previous in np.unique(pairs[:, 0]):
+            rows = pairs[:, 0] == previous
+            tokens = pairs[rows, 1]
+            green[rows] = (self._packed_green_list(int(previous))[tokens >> 3] >> (7 - (tokens & 7))) & 1
+        return green
 
     def token_scores(self, ids) -> TokenScores:
         """transformers' scoring of one sequence: every (previous, next) pair once, its green bit."""
@@ -111,7 +124,7 @@ class TransformersScheme:
         if len(ids) > 1:
             pairs = np.stack([ids[:-1], ids[1:]], axis=1)
             scored[1:] = _first_occurrences(pairs)
-            green[1:] = [self._green_list(int(a))[b] for a, b in pairs]
+            green[1:] = self._is_green(pairs)
         return TokenScores.of_statistics(green, self.null, scored=scored)
 
     def score_tokens(self, sequences: Sequence) -> Scores:
