@@ -36,7 +36,7 @@ then a ``Scheme`` subclass over them, then its ``TorchScheme`` (bit-identical, a
 'selfhash@gm1'
 """
 
-from greenmark.watermark.schemes import gumbel, lefthash, selfhash, tournament, transformers_kgw
+from greenmark.watermark.schemes import gumbel, lefthash, selfhash, tournament, transformers_kgw, transformers_synthid
 from greenmark.watermark.schemes.base import PairScores, Scheme
 from greenmark.watermark.schemes.green_list import GreenListScheme
 from greenmark.watermark.schemes.imported import ImportedScheme
@@ -57,4 +57,5 @@ __all__ = [
     "selfhash",
     "tournament",
     "transformers_kgw",
+    "transformers_synthid",
 ]

@@ -149,8 +149,7 @@ class TransformersKgw(ImportedScheme):
         self.green_size = int(spec.vocab_size * spec.gamma)
         self._null = BinomialNull(self.green_size / spec.vocab_size)
 
-    @classmethod
-    def canonical_secret(cls, text: str) -> str:
+    def canonical_secret(self, text: str) -> str:
         return integer_secret(text, bits=63)
 
     @property
