@@ -23,7 +23,7 @@ window holding a special token (EOS included), which differs only for ids that g
 >>> scheme = spec.watermark_scheme
 >>> material = scheme.key_material(ImportedKey.create("654,400,836"))
 >>> pairs = scheme.score_pairs(material, np.array([[1, 2]]), np.array([3]))
->>> scheme.preceding_tokens, scheme.null.trials, 0 <= pairs.statistic[0] <= 3
+>>> scheme.preceding_tokens, scheme.null.trials, bool(0 <= pairs.statistic[0] <= 3)
 (2, 3, True)
 """
 
