@@ -43,9 +43,8 @@ def test_an_imported_secret_moved_to_another_row_fails_authentication(store, dat
     engine = create_engine(database_url)
     try:
         with engine.begin() as connection:
-            moved = connection.execute(
-                text("SELECT secret_nonce, secret_ciphertext FROM watermark_keys WHERE key_id = :k"), {"k": other.key_id}
-            ).one()
+            query = text("SELECT secret_nonce, secret_ciphertext FROM watermark_keys WHERE key_id = :k")
+            moved = connection.execute(query, {"k": other.key_id}).one()
             connection.execute(
                 text("UPDATE watermark_keys SET secret_nonce = :n, secret_ciphertext = :c WHERE key_id = :k"),
                 {"n": moved[0], "c": moved[1], "k": victim.key_id},
