@@ -3,7 +3,9 @@
 ``score_documents`` applies greenmark's single scoring rule to a batch of token-id documents
 under one scheme and key. A position is *eligible* when it has its full context
 (``scheme.preceding_tokens`` earlier ids), lies after the prompt, and no special token sits
-in its window (the context and the token itself). An eligible position is *scored* when it
+in its window (the context and the token itself). A scheme with a ``start_padding_id``
+(vLLM's, whose contexts never reach into the prompt) scores every position after the prompt:
+the context slots before the first completion id hold that padding id. An eligible position is *scored* when it
 is the first in its document with its deduplication key: equal keys are one PRF input, so
 repeated text adds no evidence, and under H0 the scored statistics are independent draws of
 ``scheme.null``. The table is immutable (read-only arrays).
@@ -173,25 +175,36 @@ def score_documents(
     # Long documents: every step works in place or on PAIRS_PER_CALL pairs at a time, so the
     # transient memory stays near the table's own 18 bytes a token (see benchmarks/input_memory.py).
     width = scheme.preceding_tokens
+    padding = scheme.start_padding_id
     lengths = np.array([len(d) for d in documents], dtype=np.int64)
     flat = _concatenated(documents)
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     prompts = np.zeros(len(documents), np.int64) if prompt_lengths is None else np.asarray(prompt_lengths, np.int64)
     eligible = np.ones(len(flat), dtype=bool)
-    for start, end, unscored in zip(starts[:-1], starts[1:], np.maximum(width, prompts), strict=True):
+    unscored_heads = prompts if padding is not None else np.maximum(width, prompts)
+    for start, end, unscored in zip(starts[:-1], starts[1:], unscored_heads, strict=True):
         eligible[start : min(end, start + unscored)] = False
+    # with start padding, a context holds only ids after the prompt: how many precede each token
+    completed = None if padding is None else np.arange(len(flat)) - np.repeat(starts[:-1] + prompts, lengths)
     if is_special is not None and is_special.any():
         special = is_special[flat]
         eligible &= ~special
         for back in range(1, width + 1):  # nor among the `width` tokens before it
-            eligible[back:] &= ~special[:-back]
+            in_context = special[:-back] if completed is None else special[:-back] & (completed[back:] >= back)
+            eligible[back:] &= ~in_context
         del special
     positions = np.flatnonzero(eligible)
     dedup_key = np.zeros(len(flat), dtype=np.uint64)
     statistic = np.zeros(len(flat), dtype=np.float64)
+    columns = np.arange(width) - width
     for first_pair in range(0, len(positions), PAIRS_PER_CALL):
         chunk = positions[first_pair : first_pair + PAIRS_PER_CALL]
-        pairs = scheme.score_pairs(material, flat[chunk[:, None] - width + np.arange(width)], flat[chunk])
+        if completed is None:
+            contexts = flat[chunk[:, None] + columns]
+        else:
+            before_start = completed[chunk][:, None] + columns < 0
+            contexts = np.where(before_start, padding, flat[np.maximum(chunk[:, None] + columns, 0)])
+        pairs = scheme.score_pairs(material, contexts, flat[chunk])
         dedup_key[chunk] = pairs.dedup_key
         statistic[chunk] = pairs.statistic
     counts = np.diff(np.searchsorted(positions, starts))  # pairs per document
