@@ -37,7 +37,8 @@ class VllmReferenceSampling(LogitsProcessor):
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         logits = scores.float() / self.temperature
         logits[:, self.banned_ids] = float("-inf")
-        chosen = [self._sample_row(row, input_ids[row, self.prompt_length :], logits[row : row + 1]) for row in range(len(logits))]
+        completions = input_ids[:, self.prompt_length :]
+        chosen = [self._sample_row(row, completions[row], logits[row : row + 1]) for row in range(len(logits))]
         one_hot = torch.full_like(scores, float("-inf"))
         one_hot[torch.arange(len(scores)), torch.tensor(chosen)] = 0.0
         return one_hot

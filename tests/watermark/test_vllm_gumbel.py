@@ -35,7 +35,7 @@ def test_every_completion_token_is_scored_with_minus_one_before_the_start():
 def test_prompt_tokens_are_never_context():
     completion = [21, 22, 23, 24, 25]
     alone = scores_of(np.array(completion))
-    after_prompt = scores_of(np.array([1, 2, 3] + completion), prompt_length=3)
+    after_prompt = scores_of(np.array([1, 2, 3, *completion]), prompt_length=3)
     assert after_prompt.statistic[3:].tolist() == alone.statistic.tolist()
     assert after_prompt.scored.tolist() == [False] * 3 + [True] * 5
 

@@ -29,9 +29,10 @@ def test_fresh_key_per_piece_is_calibrated(human_token_stream, name, parameters)
     scheme = scheme_of(name, parameters)
     special = special_mask(default_tokenizer())
     rng = np.random.default_rng(20261203)
+    secrets = [str(secret) for secret in rng.integers(0, 2**63, size=PIECES)]
     tables = [
-        score_documents(scheme, scheme.material_from_secret(str(int(rng.integers(0, 2**63)))), [piece], is_special=special)
-        for piece in chunks(human_token_stream, LENGTH, PIECES)
+        score_documents(scheme, scheme.material_from_secret(secret), [piece], is_special=special)
+        for secret, piece in zip(secrets, chunks(human_token_stream, LENGTH, PIECES), strict=True)
     ]
     p_values = np.array([table.test().p_value[0] for table in tables])
     scored = np.array([table.num_scored_tokens[0] for table in tables])

@@ -165,7 +165,9 @@ class WeightedGammaNull(GammaNull):
         if self._small == 0:
             return super().tail(totals, counts)
         flat_totals, flat_counts = np.broadcast_arrays(totals, counts)
-        tails = [self._mixture_tail(float(t), int(n)) for t, n in zip(flat_totals.ravel(), flat_counts.ravel())]
+        tails = [
+            self._mixture_tail(float(t), int(n)) for t, n in zip(flat_totals.ravel(), flat_counts.ravel(), strict=True)
+        ]
         return np.array(tails, dtype=np.float64).reshape(flat_totals.shape)
 
     def _mixture_tail(self, total: float, count: int) -> float:

@@ -34,6 +34,7 @@ from greenmark.watermark.null_distributions import NullDistribution, NullTest
 from greenmark.watermark.schemes.base import Scheme
 
 PAIRS_PER_CALL = 1 << 18  # pairs scored per call of the scheme: bounds the context and statistic temporaries
+LONG_DOCUMENT_PAIRS = 256  # 64-bit dedup keys: from this many pairs a document, sorting each alone is faster
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,10 +229,19 @@ def _concatenated(documents: Sequence[np.ndarray]) -> np.ndarray:
 def _first_occurrences(counts: np.ndarray, dedup_key: np.ndarray) -> np.ndarray:
     """Indices of the first pair of each (document, dedup key); ``counts``: how many pairs each document has."""
     if len(counts) == 1:
-        order = np.argsort(dedup_key, kind="stable")
-        return order[_run_starts(dedup_key[order])]
+        return _first_occurrences_in_one(dedup_key)
+    wide = dedup_key.max(initial=0) >= 2**32
+    if wide and len(dedup_key) >= LONG_DOCUMENT_PAIRS * len(counts):  # one sort per document beats lexsort
+        ends = np.cumsum(counts)
+        return np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [
+                start + _first_occurrences_in_one(dedup_key[start:end])
+                for start, end in zip(ends - counts, ends, strict=True)
+            ]
+        )
     document_of = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
-    if dedup_key.max(initial=0) < 2**32:  # one sortable uint64 per pair: the document above the key
+    if not wide:  # one sortable uint64 per pair: the document above the key
         keys = document_of
         keys <<= np.uint64(32)
         keys |= dedup_key
@@ -239,6 +249,12 @@ def _first_occurrences(counts: np.ndarray, dedup_key: np.ndarray) -> np.ndarray:
         return order[_run_starts(keys[order])]
     order = np.lexsort((dedup_key, document_of))  # stable: the first of equal pairs comes first
     return order[_run_starts(document_of[order], dedup_key[order])]
+
+
+def _first_occurrences_in_one(dedup_key: np.ndarray) -> np.ndarray:
+    """Indices of the first pair of each dedup key of one document."""
+    order = np.argsort(dedup_key, kind="stable")
+    return order[_run_starts(dedup_key[order])]
 
 
 def _run_starts(*sorted_columns: np.ndarray) -> np.ndarray:
