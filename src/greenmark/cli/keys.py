@@ -6,6 +6,8 @@ embedded default model, or the one given with ``keys create --model``.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from greenmark.cli.common import (
@@ -109,7 +111,7 @@ def import_(name, tenant, scheme, secret, params, model, as_json) -> None:
     The secret is stored encrypted like a generated key and tested with the tenant's other keys.
     """
     if secret == "-":
-        secret = click.get_text_stream("stdin").readline()
+        secret = sys.stdin.readline()
     parameters = {"scheme": scheme, **spec_fields(params)}
     if model is None:
         spec = WatermarkSpec.for_tokenizer(default_tokenizer(), **parameters)

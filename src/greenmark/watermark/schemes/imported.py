@@ -6,9 +6,10 @@ The contract an imported (foreign) scheme fulfils, on top of ``Scheme``'s:
   ``engine`` names what emits it and ``import_help`` says, in a few lines, where the secret and
   each parameter sit in that engine's configuration (``greenmark keys import --help`` shows it:
   a parameter that differs from the generating configuration cannot be noticed from text).
-* ``canonical_secret(text)`` (classmethod) turns the ``--secret`` text into one canonical
-  ASCII string, raising ``InvalidKeyError`` with a one-line reason when it is malformed; the
-  helpers ``integer_secret`` and ``integer_list_secret`` below cover integers and lists of them.
+* ``canonical_secret(text)`` turns the ``--secret`` text into one canonical ASCII string (it
+  may check the secret against the spec, e.g. one key per g-function), raising
+  ``InvalidKeyError`` with a one-line reason when it is malformed; the helpers
+  ``integer_secret`` and ``integer_list_secret`` below cover integers and lists of them.
 * The canonical string travels in an ``ImportedKey`` (``greenmark.watermark.imported_key``):
   salted, encrypted by the key store exactly like a native key's 32 bytes (same column, same
   AES-GCM associated data; no schema change), and the key store rebuilds the key through
@@ -59,9 +60,8 @@ class ImportedScheme(Scheme):
     import_help: ClassVar[str]
     public_secrets: ClassVar[Mapping[str, str]] = {}
 
-    @classmethod
     @abstractmethod
-    def canonical_secret(cls, text: str) -> str:
+    def canonical_secret(self, text: str) -> str:
         """The canonical form of the ``--secret`` text; ``InvalidKeyError`` (one line) when it is malformed."""
 
     @abstractmethod
