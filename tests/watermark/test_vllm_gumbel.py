@@ -10,7 +10,7 @@ from scipy.special import gammaincc
 from greenmark.watermark import Detector, InvalidKeyError, InvalidSpecError, WatermarkSpec, philox
 from greenmark.watermark.imported_key import ImportedKey
 from greenmark.watermark.null_distributions import GammaNull, WeightedGammaNull
-from greenmark.watermark.schemes.vllm_gumbel import VllmGumbel, derived_key
+from greenmark.watermark.schemes.vllm_gumbel import derived_key
 
 VOCAB = 8192
 
@@ -109,7 +109,7 @@ def test_bad_parameters_are_refused(fields, message):
 @pytest.mark.parametrize("secret", ["-1", str(2**64), "0x2a", ""])
 def test_secrets_outside_unsigned_64_bits_are_refused(secret):
     with pytest.raises(InvalidKeyError):
-        VllmGumbel.canonical_secret(secret)
+        WatermarkSpec(vocab_size=VOCAB, scheme="vllm-gumbel").watermark_scheme.canonical_secret(secret)
 
 
 def test_the_null_has_mean_one():

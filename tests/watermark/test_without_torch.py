@@ -23,7 +23,8 @@ PROGRAM = textwrap.dedent(
 
     tokenizer = default_tokenizer()
     text = "Call me Ishmael. Some years ago, never mind how long precisely, I thought I would sail about a little."
-    keys = [(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer, scheme=name)) for name in scheme_names()]
+    native = scheme_names(imported=False)
+    keys = [(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer, scheme=name)) for name in native]
     result = Keyring(keys, tokenizer).detect(text, spans=True)
     marks = token_marks(keys[0][1], keys[0][0], tokenizer, text)
     assert result.decision != "watermarked" and result.num_hypotheses == len(keys) and marks

@@ -94,8 +94,7 @@ class VllmGumbelBase(ImportedScheme):
         if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= MAX_CONTEXT_WIDTH:
             raise InvalidSpecError(f"{cls.name} needs an integer context_width in [1, {MAX_CONTEXT_WIDTH}]")
 
-    @classmethod
-    def canonical_secret(cls, text: str) -> str:
+    def canonical_secret(self, text: str) -> str:
         return integer_secret(text, bits=KEY_BITS)
 
     @property
