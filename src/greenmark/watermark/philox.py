@@ -41,24 +41,29 @@ def philox4x32_10(counter: tuple[np.ndarray, ...], key: tuple[np.ndarray, np.nda
     >>> [hex(int(w[0])) for w in words]  # the Random123 known-answer vector for a zero counter and key
     ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
     """
-    c0, c1, c2, c3 = (np.asarray(word, dtype=np.uint64) for word in counter)
+    c0, c1, c2, c3 = (np.array(word, dtype=np.uint64) for word in np.broadcast_arrays(*counter))
     k0, k1 = (np.asarray(word, dtype=np.uint64) for word in key)
     m0, m1 = (np.uint64(m) for m in ROUND_MULTIPLIERS)
-    w0, w1 = (np.uint64(w) for w in KEY_INCREMENTS)
     mask, shift = np.uint64(MASK32), np.uint64(32)
     for round_index in range(ROUNDS):
-        product_0 = c0 * m0  # exact: both factors are below 2**32
-        product_1 = c2 * m1
-        c0, c1, c2, c3 = (
-            (product_1 >> shift) ^ c1 ^ k0,
-            product_1 & mask,
-            (product_0 >> shift) ^ c3 ^ k1,
-            product_0 & mask,
-        )
-        if round_index != ROUNDS - 1:
-            k0 = (k0 + w0) & mask
-            k1 = (k1 + w1) & mask
+        round_k0, round_k1 = _round_key(k0, round_index, 0), _round_key(k1, round_index, 1)
+        low_0 = c0 * m0  # exact: both factors are below 2**32
+        low_1 = c2 * m1
+        high_1 = low_1 >> shift
+        high_1 ^= c1
+        high_1 ^= round_k0
+        high_0 = low_0 >> shift
+        high_0 ^= c3
+        high_0 ^= round_k1
+        low_0 &= mask
+        low_1 &= mask
+        c0, c1, c2, c3 = high_1, low_1, high_0, low_0
     return tuple(word.astype(np.uint32) for word in (c0, c1, c2, c3))
+
+
+def _round_key(word: np.ndarray, round_index: int, which: int) -> np.ndarray:
+    """Key word ``which`` (uint64 holding 32 bits) of round ``round_index``: its Weyl increments added mod 2**32."""
+    return (word + np.uint64(round_index * KEY_INCREMENTS[which])) & np.uint64(MASK32)
 
 
 def key_words(key: int) -> tuple[np.uint32, np.uint32]:
