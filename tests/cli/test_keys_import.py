@@ -2,10 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from greenmark.watermark import ImportedKey, WatermarkSpec, default_tokenizer
 from tests.cli.conftest import assert_one_line_error, load_key
+from tests.cli.green_text import word_tokens
 
 
 def test_import_stores_the_secret_with_the_engines_parameters(greenmark):
@@ -60,3 +62,29 @@ def test_bad_import_input_is_one_line_and_exit_2(greenmark, arguments, fragment)
 def test_a_native_scheme_cannot_be_imported_nor_a_foreign_one_created(greenmark):
     assert greenmark("keys", "import", "own", "--scheme", "lefthash", "--secret", "42").exit_code == 2
     assert greenmark("keys", "create", "engine", "--scheme", "transformers-kgw").exit_code == 2
+
+
+def green_words_under(key, spec, length: int = 120) -> str:
+    """Words each green under an imported KGW key after the word before it (whole-word tokens re-tokenise alike)."""
+    scheme, words = spec.watermark_scheme, word_tokens()
+    material = scheme.key_material(key)
+    rng = np.random.default_rng(3)
+    ids = [int(rng.choice(words))]
+    for _ in range(length):
+        green = scheme.score_pairs(material, np.full((len(words), 1), ids[-1]), words).statistic > 0
+        ids.append(int(rng.choice(words[green])))
+    return default_tokenizer().decode(ids).strip()
+
+
+def test_detect_names_the_imported_key_and_scheme_and_warns_that_the_default_key_is_public(greenmark, create_key):
+    create_key("own")
+    imported = json.loads(
+        greenmark("keys", "import", "hf", "--json", "--scheme", "transformers-kgw", "--secret", "15485863").stdout
+    )
+    text = green_words_under(*load_key(imported["key_id"]))
+    table = greenmark("detect", "--text", text)
+    assert table.exit_code == 1  # watermarked
+    assert "transformers-kgw@tf1" in table.stdout and "hf v1" in table.stdout and "forge" in table.stdout
+    (result,) = json.loads(greenmark("detect", "--json", "--text", text).stdout)["results"]
+    assert (result["key_id"], result["key_name"], result["num_hypotheses"]) == (imported["key_id"], "hf", 2)
+    assert "15485863" in result["key_warning"]

@@ -112,8 +112,10 @@ def test_synthid_g_values_equal_the_processors(ngram_len, table_seed):
     expected = synthid_processor(ngram_len, table_seed).compute_g_values(torch.as_tensor(ids)).numpy()
     ngrams = np.lib.stride_tricks.sliding_window_view(ids, ngram_len, axis=1).reshape(-1, ngram_len)
     assert len(ngrams) >= PAIRS
-    got = scheme.g_values(keys, ngrams[:, :-1], ngrams[:, -1]).reshape(expected.shape)
+    got = scheme.g_values(keys.keys, ngrams[:, :-1], ngrams[:, -1]).reshape(expected.shape)
     assert (got == expected).all()
+    counts = scheme.score_pairs(keys, ngrams[:, :-1], ngrams[:, -1]).statistic  # the per-residue lookup
+    assert (counts == expected.sum(axis=2).reshape(-1)).all()
 
 
 def test_synthid_scores_exactly_the_positions_transformers_masks_in():

@@ -148,7 +148,7 @@ def list_keys(tenant, as_json) -> None:
             spec.scheme,
             "-" if spec.gamma is None else f"{spec.gamma:g}",
             "-" if spec.delta is None else f"{spec.delta:g}",
-            str(spec.context_width),
+            "-" if spec.context_width is None else str(spec.context_width),
             f"{stored.created_at:%Y-%m-%d %H:%M}",
         )
     stdout_console().print(table)

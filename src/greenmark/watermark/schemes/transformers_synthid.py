@@ -30,6 +30,7 @@ window holding a special token (EOS included), which differs only for ids that g
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -56,6 +57,15 @@ def accumulate_hash(hashes: np.ndarray, data: np.ndarray) -> np.ndarray:
             hashes *= HASH_MULTIPLIER
             hashes += HASH_INCREMENT
     return hashes
+
+
+@dataclass(frozen=True)
+class SynthIdMaterial:
+    """The keys (int64[depth]) and, for a power-of-two table, the count of g-values equal to 1 per
+    n-gram hash residue modulo the table size (float64[size]): one lookup per scored token."""
+
+    keys: np.ndarray
+    counts_by_residue: np.ndarray | None
 
 
 @register_scheme
@@ -110,18 +120,34 @@ class TransformersSynthId(ImportedScheme):
     def null(self) -> BinomialNull:
         return self._null
 
-    def material_from_secret(self, secret: str) -> np.ndarray:
-        """int64[depth]: the watermarking keys."""
-        return np.array([int(key) for key in secret.split(",")], dtype=np.int64)
+    def material_from_secret(self, secret: str) -> SynthIdMaterial:
+        keys = np.array([int(key) for key in secret.split(",")], dtype=np.int64)
+        size = len(self.sampling_table)
+        if size & (size - 1):
+            return SynthIdMaterial(keys, None)
+        # a power-of-two table: every index is a function of the n-gram hash modulo the table size
+        residues = np.arange(size, dtype=np.int64)
+        counts = self.g_values(keys, residues[:, None], None).sum(axis=1, dtype=np.int64)
+        return SynthIdMaterial(keys, counts.astype(np.float64))
 
-    def g_values(self, keys: np.ndarray, contexts: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-        """uint8[N, depth]: the g-values of N n-grams (context, token), as transformers' ``compute_g_values``."""
-        ngram_hashes = accumulate_hash(accumulate_hash(np.ones(len(tokens)), contexts), tokens[:, None])
+    def g_values(self, keys: np.ndarray, contexts: np.ndarray, tokens: np.ndarray | None) -> np.ndarray:
+        """uint8[N, depth]: the g-values of N n-grams (context, token), as transformers' ``compute_g_values``.
+
+        With ``tokens`` None, ``contexts[:, 0]`` holds finished n-gram hashes instead.
+        """
+        if tokens is None:
+            ngram_hashes = contexts[:, 0]
+        else:
+            ngram_hashes = accumulate_hash(accumulate_hash(np.ones(len(tokens)), contexts), tokens[:, None])
         with np.errstate(over="ignore"):
             keyed = (ngram_hashes[:, None] + keys[None, :]) * HASH_MULTIPLIER + HASH_INCREMENT
         return self.sampling_table[keyed % len(self.sampling_table)]
 
-    def score_pairs(self, material: np.ndarray, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
-        statistic = self.g_values(material, contexts, tokens).sum(axis=1, dtype=np.int64).astype(np.float64)
-        context_hashes = accumulate_hash(np.ones(len(tokens)), contexts).view(np.uint64)
-        return PairScores(statistic=statistic, dedup_key=context_hashes)
+    def score_pairs(self, material: SynthIdMaterial, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
+        context_hashes = accumulate_hash(np.ones(len(tokens)), contexts)
+        if material.counts_by_residue is None:
+            statistic = self.g_values(material.keys, contexts, tokens).sum(axis=1, dtype=np.int64).astype(np.float64)
+        else:
+            ngram_hashes = accumulate_hash(context_hashes, tokens[:, None])
+            statistic = material.counts_by_residue[ngram_hashes & np.int64(len(self.sampling_table) - 1)]
+        return PairScores(statistic=statistic, dedup_key=context_hashes.view(np.uint64))
