@@ -11,6 +11,7 @@ from greenmark.watermark import Detector, InvalidKeyError, InvalidSpecError, Wat
 from greenmark.watermark.imported_key import ImportedKey
 from greenmark.watermark.null_distributions import GammaNull, WeightedGammaNull
 from greenmark.watermark.schemes.vllm_gumbel import derived_key
+from tests.watermark.test_repetition import strongest_phrase
 
 VOCAB = 8192
 
@@ -115,3 +116,13 @@ def test_secrets_outside_unsigned_64_bits_are_refused(secret):
 def test_the_null_has_mean_one():
     assert WeightedGammaNull(0.1).mean == GammaNull().mean == 1.0
     assert WeightedGammaNull(0.1).sd == pytest.approx(math.sqrt(0.82))
+
+
+@pytest.mark.parametrize("scheme", ["vllm-gumbel", "vllm-dual-key-gumbel"])
+def test_a_strongly_watermarked_phrase_repeated_forty_times_weighs_what_it_weighs_twice(scheme):
+    spec = WatermarkSpec(vocab_size=VOCAB, scheme=scheme)
+    key = ImportedKey.create("42")
+    phrase = strongest_phrase(spec, key, length=12, seed=1)
+    twice, forty = Detector(spec, [key]).detect_tokens_many([np.tile(phrase, 2), np.tile(phrase, 40)])
+    assert (forty.num_scored_tokens, forty.p_value) == (twice.num_scored_tokens, twice.p_value)
+    assert forty.num_scored_tokens <= len(phrase) + spec.context_width  # the copy's first contexts are new
