@@ -27,12 +27,14 @@ PROGRAM = textwrap.dedent(
         (WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer, scheme=name))
         for name in scheme_names(imported=False)
     ]
-    keys += [  # transformers' watermarks, detected by replaying torch's CPU generator in numpy
+    keys += [  # transformers' watermarks (torch's CPU generator replayed in numpy) and vLLM's (Philox)
         (ImportedKey.create("42"), WatermarkSpec.for_tokenizer(tokenizer, scheme="transformers-kgw")),
         (
             ImportedKey.create("1,2,3"),
             WatermarkSpec.for_tokenizer(tokenizer, scheme="transformers-synthid", parameters={"depth": 3}),
         ),
+        (ImportedKey.create("42"), WatermarkSpec.for_tokenizer(tokenizer, scheme="vllm-gumbel")),
+        (ImportedKey.create("42"), WatermarkSpec.for_tokenizer(tokenizer, scheme="vllm-dual-key-gumbel")),
     ]
     result = Keyring(keys, tokenizer).detect(text, spans=True)
     marks = token_marks(keys[0][1], keys[0][0], tokenizer, text)

@@ -36,7 +36,15 @@ then a ``Scheme`` subclass over them, then its ``TorchScheme`` (bit-identical, a
 'selfhash@gm1'
 """
 
-from greenmark.watermark.schemes import gumbel, lefthash, selfhash, tournament, transformers_kgw, transformers_synthid
+from greenmark.watermark.schemes import (
+    gumbel,
+    lefthash,
+    selfhash,
+    tournament,
+    transformers_kgw,
+    transformers_synthid,
+    vllm_gumbel,
+)
 from greenmark.watermark.schemes.base import PairScores, Scheme
 from greenmark.watermark.schemes.green_list import GreenListScheme
 from greenmark.watermark.schemes.imported import ImportedScheme
@@ -58,4 +66,5 @@ __all__ = [
     "tournament",
     "transformers_kgw",
     "transformers_synthid",
+    "vllm_gumbel",
 ]

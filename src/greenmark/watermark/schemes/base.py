@@ -72,6 +72,10 @@ class Scheme(ABC):
     version: ClassVar[str]
     spec_defaults: ClassVar[Mapping[str, Any]] = {}
     parameter_defaults: ClassVar[Mapping[str, Any]] = {}
+    # None: only positions with ``preceding_tokens`` real ids before them are scored. An id
+    # (outside the vocabulary, e.g. -1): every position after the prompt is scored, and context
+    # slots before the first id after the prompt hold it (vLLM's contexts start at the completion).
+    start_padding_id: ClassVar[int | None] = None
     imported: ClassVar[bool] = False
     key_class: ClassVar[type[WatermarkKey]] = WatermarkKey
 
@@ -112,7 +116,8 @@ class Scheme(ABC):
     def score_pairs(self, material: Any, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
         """Statistic and deduplication key of N pairs: ``contexts`` int64[N, preceding_tokens], ``tokens`` int64[N].
 
-        The ids are already checked (inside the vocabulary); contexts are oldest first.
+        The ids are already checked (inside the vocabulary, or ``start_padding_id`` in a
+        context slot before the document's start); contexts are oldest first.
         """
 
     def key_warning(self, key: WatermarkKey) -> str | None:
