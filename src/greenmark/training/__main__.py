@@ -1,7 +1,8 @@
 """Train the embedded default model: ``python -m greenmark.training --minutes 70``.
 
 Steps: canonicalise the corpus' ``train`` split, hold out ``--validation-books`` books (seeded),
-train the byte-level BPE tokenizer on the rest, then train the tiny DeepSeek-V3 MoE with
+train the byte-level BPE tokenizer on the rest (or keep the one of ``--resume`` / ``--warm-start``),
+then train the tiny DeepSeek-V3 MoE with
 DeepSeek-V3's auxiliary-loss-free load balancing and a cosine learning rate over the
 wall-clock budget, in float32: on CPUs without native bf16 (AVX2 only, like our 2-core
 machines) bf16 autocast measured 13x slower per step. Every ``--checkpoint-minutes`` and at the end it writes bf16
@@ -27,6 +28,7 @@ from greenmark.training.data import encode_books, held_out_books, read_book
 from greenmark.training.load_balance import ExpertLoadBalancer
 from greenmark.training.model_config import count_parameters, default_model_config
 from greenmark.training.tokenizer import train_tokenizer
+from greenmark.training.widen import widen_model
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "default_model"
 
@@ -44,6 +46,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--balance-rate", type=float, default=1e-2, help="expert bias update per step")
     parser.add_argument(
         "--resume", action="store_true", help="continue from the model and tokenizer in --out (fresh optimiser)"
+    )
+    parser.add_argument(
+        "--warm-start",
+        type=Path,
+        metavar="DIR",
+        help="continue from the model and tokenizer in DIR, widened to this geometry (training/widen.py)",
     )
     parser.add_argument("--validation-books", type=int, default=4)
     parser.add_argument("--validation-batches", type=int, default=16)
@@ -74,6 +82,12 @@ def validation_loss(model, batches: list[torch.Tensor]) -> float:
     return float(np.mean(losses))
 
 
+def geometry(config) -> dict:
+    """The attention sizes that vLLM's MLA kernels care about."""
+    names = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
+    return {name: getattr(config, name) for name in names}
+
+
 def save(model, tokenizer, out: Path, metrics: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     copy.deepcopy(model).to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
@@ -84,6 +98,18 @@ def save(model, tokenizer, out: Path, metrics: dict) -> None:
 
 def model_card(m: dict) -> str:
     loads = ", ".join(f"{x:.2f}" for x in m["expert_load_max_over_mean"])
+    g = m["geometry"]
+    widened = m["widened"]
+    widening = (
+        f"""
+Warm start: at step {widened["at_step"]} the trained model of attention geometry {widened["from_geometry"]}
+was widened function-preservingly (`greenmark/training/widen.py`) to the one vLLM's CPU MLA kernel
+accepts; validation loss {widened["validation_loss_before"]:.3f} before, {widened["validation_loss_after"]:.3f}
+after widening, before any training step.
+"""
+        if widened
+        else ""
+    )
     return f"""# greenmark default model
 
 A tiny DeepSeek-V3-architecture Mixture-of-Experts causal LM (transformers `DeepseekV3ForCausalLM`:
@@ -101,6 +127,8 @@ but meandering 19th-century English. It is not an assistant and knows no facts w
 | validation loss / perplexity | {m["validation_loss"]:.3f} / {m["validation_perplexity"]:.1f} |
 | validation books (held out) | {", ".join(m["validation_books"])} |
 | expert load, max / mean per MoE layer | {loads} |
+| attention (MLA), per head | latent {g["kv_lora_rank"]}, rope {g["qk_rope_head_dim"]}, \
+nope {g["qk_nope_head_dim"]}, value {g["v_head_dim"]} |
 | weights | bf16 safetensors |
 
 Load balancing: DeepSeek-V3's auxiliary-loss-free bias update (rate {m["balance_rate"]} per step
@@ -108,7 +136,7 @@ Load balancing: DeepSeek-V3's auxiliary-loss-free bias update (rate {m["balance_
 the load figures above are measured on the validation batches after training.
 Made by: {" then ".join(f"`{command}`" for command in m["commands"])} (wall-clock budgets, so the
 exact step count depends on the machine and its load).
-"""
+{widening}"""
 
 
 def main(argv=None) -> None:
@@ -124,9 +152,10 @@ def main(argv=None) -> None:
         flush=True,
     )
 
-    previous = json.loads((args.out / "training_metrics.json").read_text()) if args.resume else None
+    start_from = args.warm_start or (args.out if args.resume else None)
+    previous = json.loads((start_from / "training_metrics.json").read_text()) if start_from else None
     if previous:
-        tokenizer = AutoTokenizer.from_pretrained(args.out)
+        tokenizer = AutoTokenizer.from_pretrained(start_from)
     else:
         tokenizer = train_tokenizer(train_texts, vocab_size=args.vocab_size)
     eos_id = tokenizer.eos_token_id
@@ -137,20 +166,33 @@ def main(argv=None) -> None:
         flush=True,
     )
 
-    if previous:
-        model = DeepseekV3ForCausalLM.from_pretrained(args.out, dtype=torch.float32)
-    else:
-        model = DeepseekV3ForCausalLM(default_model_config(len(tokenizer), tokenizer.pad_token_id, eos_id))
-    model.train()
-    total_params, active_params = count_parameters(model)
-    print(f"parameters: total {total_params:,}, active {active_params:,}", flush=True)
-
     window = args.sequence_length
     validation_generator = torch.Generator().manual_seed(args.seed)
     validation_batches = [
         random_windows(validation_tokens, args.batch_size, window, validation_generator)
         for _ in range(args.validation_batches)
     ]
+
+    config = default_model_config(len(tokenizer), tokenizer.pad_token_id, eos_id)
+    if previous:
+        model = DeepseekV3ForCausalLM.from_pretrained(start_from, dtype=torch.float32)
+    else:
+        model = DeepseekV3ForCausalLM(config)
+    widening = None
+    if args.warm_start:
+        narrow = model
+        model = widen_model(narrow, config, seed=args.seed)
+        widening = {
+            "from_geometry": geometry(narrow.config),
+            "at_step": previous["steps"],
+            "validation_loss_before": validation_loss(narrow, validation_batches),
+            "validation_loss_after": validation_loss(model, validation_batches),
+        }
+        del narrow
+        print(f"widened {json.dumps(widening)}", flush=True)
+    model.train()
+    total_params, active_params = count_parameters(model)
+    print(f"parameters: total {total_params:,}, active {active_params:,}", flush=True)
     # a resumed run draws new training windows, not the first run's again
     generator = torch.Generator().manual_seed(args.seed + (previous or {}).get("steps", 0))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, betas=(0.9, 0.95), weight_decay=0.1)
@@ -187,6 +229,8 @@ def main(argv=None) -> None:
             "validation_perplexity": math.exp(loss),
             "validation_books": validation_names,
             "expert_load_max_over_mean": loads,
+            "geometry": geometry(model.config),
+            "widened": widening or earlier.get("widened"),
             "balance_rate": args.balance_rate,
             "seed": args.seed,
         }
