@@ -48,10 +48,10 @@ def request_key(extra_args: Mapping[str, Any] | None) -> RequestKey | None:
     Raises ``RequestKeyError`` (a ``ValueError``, which vLLM answers with HTTP 400) for a
     malformed value.
 
-    >>> request_key({"greenmark": "acme"})
+    >>> request_key({"greenmark": "acme"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    greenmark.integrations.vllm.request_key.RequestKeyError: extra_args["greenmark"] must be "TENANT/KEY" or {"tenant": TENANT, "key": KEY}, got 'acme'
+    greenmark.integrations.vllm.request_key.RequestKeyError: extra_args["greenmark"] must be "TENANT/KEY" or ...
     """
     value = (extra_args or {}).get(EXTRA_ARGS_FIELD)
     if value is None:
