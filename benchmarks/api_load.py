@@ -8,7 +8,12 @@ failures (transport errors and non-200 answers). The load generator (aiohttp) sh
 machine's cores with the server: figures are a floor for the server alone, whose own CPU time
 per request (all its processes, from /proc) is printed beside them.
 
-    python benchmarks/api_load.py --seconds 5
+The audit log (one hash-chained record per detected text) is measured both ways: each round
+starts a server with it off, one with it on (committed in the background, the default) and
+one whose responses wait for the commit (``GREENMARK_API_AUDIT_WAIT_FOR_COMMIT=true``), in
+turn; the summary gives each logging server's median req/s as a share of the median without it.
+
+    python benchmarks/api_load.py --seconds 5 --rounds 3
     python benchmarks/api_load.py --url http://127.0.0.1:8000 --api-key gmak_...   # an already running server
 """
 
@@ -50,11 +55,19 @@ def watermarked_texts(key: WatermarkKey, spec: WatermarkSpec, count: int) -> lis
     return texts
 
 
-def start_server(home: str, workers: int) -> tuple[subprocess.Popen, str]:
+AUDIT_MODES = {
+    "off": {"GREENMARK_API_AUDIT": "false"},
+    "on": {"GREENMARK_API_AUDIT": "true"},
+    "wait": {"GREENMARK_API_AUDIT": "true", "GREENMARK_API_AUDIT_WAIT_FOR_COMMIT": "true"},
+}
+
+
+def start_server(home: str, workers: int, audit: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "GREENMARK_HOME": home, "GREENMARK_API_RATE_LIMIT_PER_SECOND": "0"}
+    env.update(AUDIT_MODES[audit])
     env["GREENMARK_API_LOG_LEVEL"] = "WARNING"  # one access-log line per request would cost CPU here
     command = [*SERVE_COMMAND, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
@@ -123,6 +136,62 @@ def process_tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def measure(url: str, api_key: str, scenarios: dict, args, server: subprocess.Popen | None, audit: str) -> list[dict]:
+    """One row per scenario and concurrency against the server at ``url``."""
+    rows = []
+    for name, requests in scenarios.items():
+        bodies = [json.dumps(body).encode() for body in requests]
+        for concurrency in args.concurrency:
+            server_cpu = process_tree_cpu_seconds(server.pid) if server else None
+            latencies, failures, elapsed = asyncio.run(
+                run_scenario(url, api_key, bodies, concurrency, args.seconds, args.max_requests)
+            )
+            if server:
+                server_cpu = process_tree_cpu_seconds(server.pid) - server_cpu
+            texts_per_request = len(requests[0]["inputs"])
+            rows.append(
+                {
+                    "audit": audit,
+                    "scenario": name,
+                    "concurrency": concurrency,
+                    "requests": len(latencies) + failures,
+                    "failures": failures,
+                    "requests_per_s": round(len(latencies) / elapsed, 1),
+                    "texts_per_s": round(len(latencies) * texts_per_request / elapsed, 1),
+                    "p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 1) if latencies else None,
+                    "p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 1) if latencies else None,
+                    "server_cpu_ms_per_request": (
+                        round(server_cpu * 1000 / max(len(latencies) + failures, 1), 2) if server else None
+                    ),
+                }
+            )
+    return rows
+
+
+def audit_cost(rows: list[dict]) -> list[dict]:
+    """Per logging mode, scenario and concurrency: median req/s against the median with the log off."""
+    rates: dict[tuple, list[float]] = {}
+    for row in rows:
+        rates.setdefault((row["audit"], row["scenario"], row["concurrency"]), []).append(row["requests_per_s"])
+    summary = []
+    for (mode, scenario, concurrency), mode_rates in rates.items():
+        off_rates = rates.get(("off", scenario, concurrency))
+        if mode == "off" or not off_rates:
+            continue
+        off, rate = float(np.median(off_rates)), float(np.median(mode_rates))
+        summary.append(
+            {
+                "mode": mode,
+                "scenario": scenario,
+                "concurrency": concurrency,
+                "off_req_s": off,
+                "req_s": rate,
+                "over_off": round(rate / off, 3),
+            }
+        )
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="an already running server on loopback (default: start one)")
@@ -131,6 +200,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="longest run of one scenario")
     parser.add_argument("--max-requests", type=int, default=5000, help="most requests of one scenario")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--rounds", type=int, default=1, help="servers started per audit setting, alternating")
+    parser.add_argument(
+        "--audit",
+        choices=["all", *AUDIT_MODES],
+        default="all",
+        help="audit log setting(s) of the started servers",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     if args.url and urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -138,7 +214,7 @@ def main() -> None:
     if args.url and not args.api_key:
         raise SystemExit("--url needs --api-key")
 
-    server = None
+    rows = []
     with tempfile.TemporaryDirectory() as home:
         spec = WatermarkSpec.for_tokenizer(default_tokenizer())
         with KeyStore.open(home=home) as store:
@@ -146,58 +222,41 @@ def main() -> None:
             api_key = args.api_key or store.create_api_key("bench", scopes=["detect"]).api_key
             key = store.keys_for_detection("bench")[0].key
         texts = watermarked_texts(key, spec, 64)
+        scenarios = {
+            "single": [{"inputs": [{"id": "0", "text": text}]} for text in texts],
+            f"batch{BATCH_SIZE}": [
+                {"inputs": [{"id": str(i), "text": texts[(j + i) % len(texts)]} for i in range(BATCH_SIZE)]}
+                for j in range(len(texts))
+            ],
+        }
         if args.url:
-            url = args.url
+            rows = measure(args.url, api_key, scenarios, args, None, "as running")
         else:
-            server, url = start_server(home, args.workers)
-        try:
-            scenarios = {
-                "single": [{"inputs": [{"id": "0", "text": text}]} for text in texts],
-                f"batch{BATCH_SIZE}": [
-                    {"inputs": [{"id": str(i), "text": texts[(j + i) % len(texts)]} for i in range(BATCH_SIZE)]}
-                    for j in range(len(texts))
-                ],
-            }
-            rows = []
-            for name, requests in scenarios.items():
-                bodies = [json.dumps(body).encode() for body in requests]
-                for concurrency in args.concurrency:
-                    server_cpu = process_tree_cpu_seconds(server.pid) if server else None
-                    latencies, failures, elapsed = asyncio.run(
-                        run_scenario(url, api_key, bodies, concurrency, args.seconds, args.max_requests)
-                    )
-                    if server:
-                        server_cpu = process_tree_cpu_seconds(server.pid) - server_cpu
-                    texts_per_request = len(requests[0]["inputs"])
-                    rows.append(
-                        {
-                            "scenario": name,
-                            "concurrency": concurrency,
-                            "requests": len(latencies) + failures,
-                            "failures": failures,
-                            "requests_per_s": round(len(latencies) / elapsed, 1),
-                            "texts_per_s": round(len(latencies) * texts_per_request / elapsed, 1),
-                            "p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 1) if latencies else None,
-                            "p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 1) if latencies else None,
-                            "server_cpu_ms_per_request": (
-                                round(server_cpu * 1000 / max(len(latencies) + failures, 1), 2) if server else None
-                            ),
-                        }
-                    )
-        finally:
-            if server is not None:
-                server.terminate()
-                server.wait(timeout=30)
+            modes = list(AUDIT_MODES) if args.audit == "all" else [args.audit]
+            for _ in range(args.rounds):
+                for mode in modes:
+                    server, url = start_server(home, args.workers, mode)
+                    try:
+                        rows += measure(url, api_key, scenarios, args, server, mode)
+                    finally:
+                        server.terminate()
+                        server.wait(timeout=30)
+    summary = audit_cost(rows)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"runs": rows, "audit_cost": summary}, indent=2))
         return
-    header = ("scenario", "conc", "requests", "failed", "req/s", "texts/s", "p50 ms", "p99 ms", "srv cpu ms")
-    print(f"{header[0]:<10}" + "".join(f"{title:>9}" for title in header[1:]))
+    header = ("audit", "scenario", "conc", "requests", "failed", "req/s", "texts/s", "p50 ms", "p99 ms", "srv cpu ms")
+    print(f"{header[0]:<11}{header[1]:<10}" + "".join(f"{title:>9}" for title in header[2:]))
     for row in rows:
         print(
-            f"{row['scenario']:<10}{row['concurrency']:>6}{row['requests']:>10}{row['failures']:>8}"
+            f"{row['audit']:<11}{row['scenario']:<10}{row['concurrency']:>6}{row['requests']:>10}{row['failures']:>8}"
             f"{row['requests_per_s']:>9}{row['texts_per_s']:>9}{row['p50_ms']!s:>9}{row['p99_ms']!s:>9}"
             f"{row['server_cpu_ms_per_request']!s:>11}"
+        )
+    for item in summary:
+        print(
+            f"audit log {item['mode']} / off, {item['scenario']} at concurrency {item['concurrency']}: median "
+            f"{item['req_s']:.0f} / {item['off_req_s']:.0f} req/s = {item['over_off']:.1%}"
         )
 
 

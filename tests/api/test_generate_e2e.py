@@ -8,7 +8,6 @@ import pytest
 from tests.api.conftest import ServerProcess, bearer
 
 pytest.importorskip("torch")
-pytest.importorskip("greenmark.generator")
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +43,31 @@ def test_generation_over_the_servers_caps_is_refused(generating_server, tenants)
         too_long = http.post("/v1/generate", json={"prompts": ["Once"], "max_new_tokens": 10_000}, headers=headers)
         too_many = http.post("/v1/generate", json={"prompts": ["Once"] * 5}, headers=headers)
     assert too_long.status_code == 422 and too_many.status_code == 413
+
+
+@pytest.mark.slow
+def test_a_temperature_below_the_floor_is_greedy_and_non_finite_values_are_422(generating_server, tenants):
+    # Issue 15, defect 2: a temperature of about 1e-38 was a 500 (torch.multinomial on inf/nan).
+    headers = bearer(tenants.acme_token)
+    prompt = {"prompts": ["It was a dark and stormy night"], "max_new_tokens": 8}
+    with httpx.Client(base_url=generating_server.url, timeout=300) as http:
+        tiny = http.post("/v1/generate", json={**prompt, "temperature": 1e-38, "seed": 1}, headers=headers)
+        greedy = http.post("/v1/generate", json={**prompt, "temperature": 0}, headers=headers)
+        non_finite = [
+            http.post(
+                "/v1/generate",
+                content=f'{{"prompts": ["Once"], "{name}": {value}}}'.encode(),
+                headers={**headers, "content-type": "application/json"},
+            )
+            for name, value in [("temperature", "NaN"), ("temperature", "Infinity"), ("top_p", "NaN")]
+        ]
+    assert tiny.status_code == 200 and tiny.json()["outputs"] == greedy.json()["outputs"]
+    assert [response.status_code for response in non_finite] == [422, 422, 422]
+    assert {response.headers["content-type"] for response in non_finite} == {"application/problem+json"}
+
+
+@pytest.mark.slow
+def test_the_server_log_is_json_lines_only(generating_server):
+    # Issue 15, defect 10: transformers' "Loading weights" progress bar was a non-JSON line in the log.
+    lines = generating_server.log().splitlines()
+    assert lines and len(generating_server.log_entries()) == len(lines), [line for line in lines if "{" not in line]

@@ -118,3 +118,12 @@ def test_exit_zero_keeps_the_verdict_but_exits_0(greenmark, create_key):
     status, report = detect_json(greenmark, "--exit-zero", "--text", watermarked_text(created["key_id"]))
     assert status == 0
     assert report["results"][0]["decision"] == "watermarked"
+
+
+def test_json_names_the_scheme_of_the_matched_key_among_mixed_schemes(greenmark, create_key):
+    create_key("news")
+    essays = create_key("essays", "--scheme", "selfhash")
+    status, report = detect_json(greenmark, "--text", watermarked_text(essays["key_id"]))
+    (result,) = report["results"]
+    assert (status, result["key_id"], result["scheme"]) == (1, essays["key_id"], "selfhash@gm1")
+    assert result["num_hypotheses"] == 2

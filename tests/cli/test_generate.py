@@ -6,7 +6,7 @@ import pytest
 
 from tests.cli.conftest import assert_one_line_error
 
-pytest.importorskip("greenmark.generator", reason="greenmark.generator needs the [generate] extra (torch)")
+pytest.importorskip("torch", reason="greenmark.generator needs the [generate] extra (torch)")
 
 PROMPT = "It was a dark and stormy night; the rain fell in torrents"
 

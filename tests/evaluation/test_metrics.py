@@ -9,6 +9,8 @@ from scipy.stats import binomtest
 from greenmark.evaluation import metrics
 from greenmark.evaluation.scoring import GreenmarkScheme
 from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec
+from greenmark.watermark.null_distributions import BinomialNull
+from greenmark.watermark.token_scores import TokenScores
 
 
 def test_tpr_at_fpr_counts_p_values_strictly_below_alpha():
@@ -55,13 +57,15 @@ def test_detection_score_orders_smaller_p_values_higher_and_survives_zero():
 
 def test_tokens_to_detect_on_a_constructed_sequence():
     # gamma 1/2, all green: the p-value after t scored tokens is 2**-t
-    scored, green = np.ones(30, dtype=bool), np.ones(30, dtype=bool)
-    assert metrics.tokens_to_detect(scored, green, 0.5, 0.02) == 6  # 2**-6 = 0.0156
-    assert metrics.tokens_to_detect(scored, green, 0.5, 1e-6) == 20  # 2**-20 = 9.5e-7
+    null = BinomialNull(0.5)
+    all_green = TokenScores.of_statistics(np.ones(30), null)
+    assert metrics.tokens_to_detect(all_green, 0.02) == 6  # 2**-6 = 0.0156
+    assert metrics.tokens_to_detect(all_green, 1e-6) == 20  # 2**-20 = 9.5e-7
     # unscored tokens still count as observed
-    scored[:5] = green[:5] = False
-    assert metrics.tokens_to_detect(scored, green, 0.5, 0.02) == 11
-    assert metrics.tokens_to_detect(np.ones(30, bool), np.zeros(30, bool), 0.5, 0.02) is None
+    scored = np.ones(30, dtype=bool)
+    scored[:5] = False
+    assert metrics.tokens_to_detect(TokenScores.of_statistics(np.ones(30), null, scored=scored), 0.02) == 11
+    assert metrics.tokens_to_detect(TokenScores.of_statistics(np.zeros(30), null), 0.02) is None
 
 
 def test_prefix_statistics_end_at_the_detectors_whole_text_answer():
@@ -69,8 +73,7 @@ def test_prefix_statistics_end_at_the_detectors_whole_text_answer():
     detector = Detector(spec, [WatermarkKey(bytes(32))])
     ids = np.random.default_rng(2).integers(0, 500, 300)
     result = detector.detect_tokens(ids)
-    scored, green = GreenmarkScheme(spec, WatermarkKey(bytes(32))).indicators(ids)
-    prefix = metrics.prefix_statistics(scored, green, spec.gamma)
+    prefix = metrics.prefix_statistics(GreenmarkScheme(spec, WatermarkKey(bytes(32))).token_scores(ids))
     assert prefix.num_scored[-1] == result.num_scored_tokens
     assert prefix.p_value[-1] == pytest.approx(result.p_value)
     assert prefix.z_score[-1] == pytest.approx(result.z_score)

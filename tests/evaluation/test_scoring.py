@@ -17,15 +17,17 @@ def transformers_scheme():
     return TransformersScheme(VOCAB, gamma=0.25, delta=2.0, tokenizer=default_tokenizer())
 
 
-def test_greenmark_indicators_count_what_the_detector_counts():
+def test_greenmark_tables_count_what_the_detector_counts():
     spec = WatermarkSpec(vocab_size=300)
     key = WatermarkKey(bytes(range(32)))
     scheme = GreenmarkScheme(spec, key)
     ids = np.random.default_rng(0).integers(0, 300, 2000)  # many repeated pairs
-    scored, green = scheme.indicators(ids)
+    table = scheme.token_scores(ids)
     result = scheme.detector.detect_tokens(ids)
-    assert (scored.sum(), green.sum()) == (result.num_scored_tokens, result.num_green_tokens)
-    assert not (green & ~scored).any()
+    assert (table.scored.sum(), (table.scored & table.green).sum()) == (
+        result.num_scored_tokens,
+        result.num_green_tokens,
+    )
 
 
 def test_greenmark_scores_blank_text_as_no_evidence():
@@ -37,13 +39,16 @@ def test_greenmark_scores_blank_text_as_no_evidence():
     assert scores.num_scored_tokens[1] > 0
 
 
-def test_transformers_indicators_match_its_detector(transformers_scheme):
+def test_transformers_tables_match_its_detector(transformers_scheme):
     ids = np.random.default_rng(1).integers(2, 400, 300)  # small range: repeated bigrams
     config = PretrainedConfig(vocab_size=VOCAB, bos_token_id=0)
     detector = WatermarkDetector(config, "cpu", transformers_scheme.config, ignore_repeated_ngrams=True)
     output = detector(torch.from_numpy(ids[None]), return_dict=True)
-    scored, green = transformers_scheme.indicators(ids)
-    assert (scored.sum(), green.sum()) == (output.num_tokens_scored[0], output.num_green_tokens[0])
+    table = transformers_scheme.token_scores(ids)
+    assert (table.num_scored_tokens[0], table.num_green_tokens[0]) == (
+        output.num_tokens_scored[0],
+        output.num_green_tokens[0],
+    )
     assert transformers_scheme.score_tokens([ids]).z_score[0] == pytest.approx(output.z_score[0])
 
 

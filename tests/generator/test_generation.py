@@ -113,7 +113,7 @@ def test_bad_requests_raise_clear_errors(generator, key):
         generator.generate(["  "])
     with pytest.raises(GenerationError, match="context"):
         generator.generate(["word " * 900], max_new_tokens=200)
-    with pytest.raises(GenerationError, match="could not load"):
+    with pytest.raises(GenerationError, match="no model file or directory"):
         WatermarkedGenerator.from_pretrained("/nonexistent/model", key=key)
     with pytest.raises(GenerationError, match="vocabulary"):
         WatermarkedGenerator(generator.model, generator.tokenizer, key, WatermarkSpec(vocab_size=100))

@@ -39,6 +39,13 @@ def tenant_keys(store_home) -> dict[str, list]:
         return {tenant: store.keys_for_detection(tenant) for tenant in TENANTS}
 
 
+@pytest.fixture(scope="session")
+def tenant_keyrings(store_home) -> dict:
+    """Per tenant: the key store's keyring."""
+    with KeyStore.open(home=store_home) as store:
+        return {tenant: store.keyring(tenant) for tenant in TENANTS}
+
+
 @pytest.fixture(autouse=True)
 def greenmark_environment(monkeypatch, store_home):
     """Commands run in tests find the session's key store and nothing of the machine's settings."""
@@ -72,13 +79,13 @@ def corpus_file(tmp_path_factory, mixed_corpus) -> str:
 
 
 @pytest.fixture(scope="session")
-def local_results(tmp_path_factory, corpus_file, tenant_keys) -> dict[str, pa.Table]:
+def local_results(tmp_path_factory, corpus_file, tenant_keyrings) -> dict[str, pa.Table]:
     """Per tenant: the local engine's output (two workers) on the mixed corpus."""
     folder = tmp_path_factory.mktemp("local")
     results = {}
     for tenant in TENANTS:
         output = folder / f"{tenant}.parquet"
-        scan_local(find_sources([corpus_file]), tenant_keys[tenant], output, workers=2)
+        scan_local(find_sources([corpus_file]), tenant_keyrings[tenant], output, workers=2)
         results[tenant] = pq.read_table(output)
     return results
 

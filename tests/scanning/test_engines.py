@@ -6,14 +6,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from greenmark.scanning import find_sources
-from greenmark.watermark import default_tokenizer
-from greenmark.watermark.keyring import Keyring
 from tests.scanning.conftest import BAD_TEXTS, TENANTS, WATERMARKED_PER_KEY
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
-def test_every_decision_matches_the_single_text_detector(tenant, local_results, mixed_corpus, tenant_keys):
-    keyring = Keyring([(key, spec) for key, spec, _ in tenant_keys[tenant]], default_tokenizer())
+def test_every_decision_matches_the_single_text_detector(tenant, local_results, mixed_corpus, tenant_keyrings):
+    keyring = tenant_keyrings[tenant]
     results = local_results[tenant].to_pylist()
     assert [row["id"] for row in results] == mixed_corpus.column("id").to_pylist()
     for row, text in zip(results, mixed_corpus.column("text").to_pylist(), strict=True):
@@ -22,7 +20,7 @@ def test_every_decision_matches_the_single_text_detector(tenant, local_results, 
             continue
         single = keyring.detect(text)
         assert (row["decision"], row["key_id"], row["p_value"]) == (single.decision, single.key_id, single.p_value)
-        assert row["num_hypotheses"] == single.num_hypotheses == len(tenant_keys[tenant])
+        assert row["num_hypotheses"] == single.num_hypotheses == len(keyring.key_ids)
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
@@ -38,10 +36,10 @@ def test_bad_rows_are_reported_not_fatal(local_results):
 
 
 @pytest.mark.parametrize("tenant", TENANTS)
-def test_ray_engine_gives_identical_results(tenant, ray_session, local_results, corpus_file, tenant_keys, tmp_path):
+def test_ray_engine_gives_identical_results(tenant, ray_session, local_results, corpus_file, tenant_keyrings, tmp_path):
     from greenmark.scanning.ray_data import scan_with_ray
 
     output = tmp_path / "ray.parquet"
-    summary = scan_with_ray(find_sources([corpus_file]), tenant_keys[tenant], output, workers=2)
+    summary = scan_with_ray(find_sources([corpus_file]), tenant_keyrings[tenant], output, workers=2)
     assert pq.read_table(output).equals(local_results[tenant])
     assert summary.documents == local_results[tenant].num_rows

@@ -46,13 +46,13 @@ def test_a_killed_scan_resumes_to_the_uninterrupted_output(corpus_file, local_re
     assert not parts.exists()
 
 
-def test_parts_of_a_scan_with_other_settings_are_not_reused(corpus_file, tenant_keys, local_results, tmp_path):
+def test_parts_of_a_scan_with_other_settings_are_not_reused(corpus_file, tenant_keyrings, local_results, tmp_path):
     output = tmp_path / "alpha.parquet"
     sources = find_sources([corpus_file])
     parts = parts_directory(output)
     parts.mkdir()
     (parts / "manifest.json").write_text(json.dumps({"fingerprint": "another scan"}))
     pq.write_table(local_results["beta"].slice(0, 256), parts / "part-000000.parquet")
-    summary = scan_local(sources, tenant_keys["alpha"], output, workers=1)
+    summary = scan_local(sources, tenant_keyrings["alpha"], output, workers=1)
     assert summary.documents_scanned == 2000
     assert pq.read_table(output).equals(local_results["alpha"])

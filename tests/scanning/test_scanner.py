@@ -21,7 +21,7 @@ def key_and_spec():
 
 @pytest.fixture(scope="module")
 def scanner(key_and_spec):
-    return Scanner([key_and_spec])
+    return Scanner(Keyring([key_and_spec], default_tokenizer()))
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_bad_rows_get_an_error_and_the_rest_is_scanned(scanner, watermarked):
 def test_a_data_frame_comes_back_as_a_data_frame(key_and_spec, watermarked):
     body = [watermarked, None, float("nan"), "\ud800x", 7]
     frame = pd.DataFrame({"doc": list("abcde"), "body": body}, index=[10, 11, 12, 13, 14], dtype=object)
-    result = Scanner([key_and_spec], id_column="doc", text_column="body")(frame)
+    result = Scanner(Keyring([key_and_spec], default_tokenizer()), id_column="doc", text_column="body")(frame)
     assert isinstance(result, pd.DataFrame)
     assert result["decision"].iloc[0] == "watermarked"
     assert result["num_scored_tokens"].dtype == pd.ArrowDtype(pa.int64()) and result["num_scored_tokens"].iloc[0] > 16

@@ -63,7 +63,10 @@ def list_api_keys(tenant, as_json) -> None:
 @tenant_option("Only revoke the API key if it belongs to this tenant.", default=None)
 @json_option
 def revoke(api_key_id, tenant, as_json) -> None:
-    """Revoke API key API_KEY_ID (its id or the whole key): it stops working at once."""
+    """Revoke API key API_KEY_ID (its id or the whole key).
+
+    Running servers refuse it within GREENMARK_API_API_KEY_CACHE_SECONDS (default 1 s).
+    """
     with KeyStore.open() as store:
         info = store.revoke_api_key(api_key_id, tenant)
     if as_json:

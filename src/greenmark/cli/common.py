@@ -19,7 +19,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from greenmark.store import DEFAULT_TENANT, DetectionKey, KeyStore
+from greenmark.display_names import display_name
+from greenmark.input_size import DEFAULT_MAX_INPUT_BYTES, InputTooLargeError, read_at_most
+from greenmark.store import DEFAULT_TENANT, KeyStore, TenantKeyring
 
 BINARY_SNIFF_BYTES = 8192
 PIPE_WIDTH = 200
@@ -52,16 +54,46 @@ class Document:
         return cls(name, text)
 
     @classmethod
-    def from_path(cls, path: Path) -> Document:
-        """Read a file, or standard input for ``-``."""
+    def from_path(cls, path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> Document:
+        """Read a file, or standard input for ``-`` (see ``read_input``)."""
+        return cls.from_bytes(input_name(path), read_input(path, max_bytes))
+
+
+def input_name(path: Path) -> str:
+    """How an input is named in output: ``<stdin>`` for ``-``, else its path (escaped where not valid Unicode)."""
+    return "<stdin>" if str(path) == "-" else display_name(str(path))
+
+
+def read_input(path: Path, max_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a file, or of standard input for ``-``: at most ``max_bytes``, else an ``InputError``.
+
+    A FIFO is read only if a writer holds it open already (as for ``<(command)``); with none it
+    is empty, so the command never waits forever for one.
+
+    >>> read_input(Path("/dev/null"))
+    b''
+    """
+    name = input_name(path)
+    try:
         if str(path) == "-":
-            return cls.from_bytes("<stdin>", sys.stdin.buffer.read())
-        try:
-            return cls.from_bytes(str(path), path.read_bytes())
-        except IsADirectoryError:
-            raise InputError(f"{path} is a directory") from None
-        except OSError as error:
-            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+            if sys.stdin is None:
+                raise InputError("standard input is closed: give PATHs or --text")
+            return read_at_most(sys.stdin.buffer, max_bytes)
+        with _open_for_reading(path) as stream:
+            return read_at_most(stream, max_bytes)
+    except InputTooLargeError as error:
+        raise InputError(f"{name} is {error}: raise it with --max-input-bytes") from None
+    except IsADirectoryError:
+        raise InputError(f"{name} is a directory") from None
+    except OSError as error:
+        raise InputError(f"cannot read {name}: {error.strerror or error}") from None
+
+
+def _open_for_reading(path: Path):
+    """``path`` opened for binary reading without waiting for a FIFO's writer (``O_NONBLOCK`` for the open only)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
 
 
 def is_binary(data: bytes) -> bool:
@@ -71,6 +103,26 @@ def is_binary(data: bytes) -> bool:
     (False, True)
     """
     return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def check_output_path(path: Path) -> Path:
+    """The rule of every output option: greenmark creates the file (or directory) named, never the directories
+    above it; a missing parent is an ``InputError``, raised before any work is done.
+
+    >>> check_output_path(Path("report.html"))
+    PosixPath('report.html')
+    >>> try:
+    ...     check_output_path(Path("/no/such/dir/report.html"))
+    ... except InputError as error:
+    ...     print(error.message)
+    cannot write /no/such/dir/report.html: directory /no/such/dir does not exist
+    """
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise InputError(
+            f"cannot write {display_name(str(path))}: directory {display_name(str(parent))} does not exist"
+        )
+    return path
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -94,15 +146,40 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def keys_to_test(tenant: str) -> list[DetectionKey]:
-    """Every non-retired key version of ``tenant``; an ``InputError`` when it has none."""
+def tenant_keyring(tenant: str, tokenizers=None, quiet: bool = False) -> TenantKeyring:
+    """The key store's keyring of ``tenant``; notes the keys left out (another tokenizer's), and an
+    ``InputError`` when it has no key, or none that the tokenizers can test."""
     with KeyStore.open() as store:
-        detection_keys = store.keys_for_detection(tenant)
-    if not detection_keys:
+        keyring = store.keyring(tenant, tokenizers)
+    if not keyring.stored:
         raise InputError(
             f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create NAME`"
         )
-    return detection_keys
+    for stored in keyring.skipped_keys:
+        label = keyring.label(stored.key_id)
+        note(f"warning: key {label} not tested: made for another tokenizer (pass --model or --tokenizer)", quiet)
+    if not keyring.key_ids:
+        raise InputError(f"no key of tenant {tenant!r} fits the given tokenizers")
+    return keyring
+
+
+def import_generator():
+    """``greenmark.generator`` (torch, transformers), or an ``InputError`` naming the extra it needs."""
+    try:
+        import greenmark.generator as generator
+    except ImportError as error:
+        raise InputError(f"this needs the [generate] extra (pip install 'greenmark[generate]'): {error}") from None
+    return generator
+
+
+def model_option(help_text: str, default: str | None = None):
+    """``--model``: an alias (default, smollm2), a .gguf file, a model directory or a cached hub name."""
+    return click.option(
+        "--model",
+        default=default,
+        help=f"{help_text} An alias (default: the embedded model; smollm2), a .gguf file, a model directory "
+        "or a hub name in the local cache.",
+    )
 
 
 def echo_json(value) -> None:
@@ -152,6 +229,16 @@ def note(message: str, quiet: bool = False) -> None:
 def tenant_option(help_text: str, default: str | None = DEFAULT_TENANT):
     """``--tenant`` with its help; ``default=None`` means every tenant."""
     return click.option("--tenant", default=default, show_default=default is not None, help=help_text)
+
+
+def max_input_bytes_option(what_happens: str):
+    """``--max-input-bytes``, the size limit of each input (see ``greenmark.input_size``)."""
+    return click.option(
+        "--max-input-bytes",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_INPUT_BYTES,
+        help=f"Largest input read, in bytes; {what_happens}.",
+    )
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of text.")

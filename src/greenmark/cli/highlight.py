@@ -10,11 +10,19 @@ from pathlib import Path
 
 import click
 
-from greenmark.cli.common import Document, InputError, keys_to_test, note, quiet_option, tenant_option, write_atomically
-from greenmark.store import KeyStatus
-from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, canonicalize, default_tokenizer
-from greenmark.watermark.keyring import Keyring
-from greenmark.watermark.marks import TokenMark, token_marks
+from greenmark.cli.common import (
+    Document,
+    check_output_path,
+    max_input_bytes_option,
+    note,
+    quiet_option,
+    tenant_keyring,
+    tenant_option,
+    write_atomically,
+)
+from greenmark.display_names import display_name
+from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, canonicalize
+from greenmark.watermark.marks import TokenMark
 
 WARNING = (
     "Trusted use only: this page shows which tokens are green under a secret watermark key. Anyone who sees it "
@@ -54,34 +62,27 @@ table.summary td, table.summary th { text-align: left; padding: .1rem 1rem .1rem
     default=DEFAULT_ALPHA,
     help="Family-wise false-positive rate, over every key and window tested.",
 )
+@max_input_bytes_option("a larger FILE is an error (exit status 2)")
 @quiet_option
-def highlight(file, output, tenant, key_id, alpha, quiet) -> None:
+def highlight(file, output, tenant, key_id, alpha, max_input_bytes, quiet) -> None:
     """Write an HTML page colouring a text's green and red tokens.
 
     The page shows FILE (- for stdin) with every token coloured under one key, the located
     watermarked spans and the p-value. It reveals the key's green lists: trusted use only.
     """
-    document = Document.from_path(file)
-    detection_keys = keys_to_test(tenant)
-    tokenizer = default_tokenizer()
-    keyring = Keyring([(k.key, k.spec) for k in detection_keys], tokenizer, skip_unmatched=True)
+    check_output_path(output)
+    document = Document.from_path(file, max_input_bytes)
+    keyring = tenant_keyring(tenant, quiet=quiet)
     result = keyring.detect(document.text, spans=True, alpha=alpha)
-    by_id = {k.metadata.key_id: k for k in detection_keys}
-    if key_id is not None and key_id not in by_id:
-        raise InputError(f"tenant {tenant!r} has no non-retired key {key_id!r}")
-    newest_active = max(
-        (k for k in detection_keys if k.metadata.status is KeyStatus.ACTIVE),
-        key=lambda k: k.metadata.created_at,
-        default=detection_keys[-1],
-    )
-    shown = by_id[key_id or result.key_id or newest_active.metadata.key_id]
-    marks = token_marks(shown.spec, shown.key, tokenizer, document.text)
-    label = f"{shown.metadata.name} v{shown.metadata.version} ({shown.metadata.key_id})"
-    names = {key: f"{k.metadata.name} v{k.metadata.version}" for key, k in by_id.items()}
+    shown = keyring.key_to_show(result, key_id)
+    marks = keyring.token_marks(document.text, shown.key_id)
+    label = keyring.label(shown.key_id)
+    names = {key: f"{stored.name} v{stored.version}" for key, stored in keyring.stored.items()}
     page = render_page(document.name, canonicalize(document.text).text, marks, result, label, names)
     write_atomically(output, page)
-    click.echo(f"warning: {output} reveals green lists of key {label}: share it only with trusted people.", err=True)
-    note(f"{document.name}: {result.decision.replace('_', ' ')} (p = {result.p_value:.3g}); wrote {output}", quiet)
+    written = display_name(str(output))
+    click.echo(f"warning: {written} reveals green lists of key {label}: share it only with trusted people.", err=True)
+    note(f"{document.name}: {result.decision.replace('_', ' ')} (p = {result.p_value:.3g}); wrote {written}", quiet)
 
 
 def render_page(
@@ -102,6 +103,7 @@ def render_page(
         ("z-score", f"{result.z_score:.2f}"),
         ("Scored tokens", f"{result.num_scored_tokens} ({result.num_green_tokens} green, {result.green_fraction:.0%})"),
         ("Matched key", f"{matched} ({result.key_id})" if result.key_id else "-"),
+        ("Scheme", result.scheme or "-"),
         ("Colours under key", key_label),
         ("Normalised", ", ".join(result.normalizations) or "-"),
     ]

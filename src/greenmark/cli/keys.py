@@ -1,16 +1,25 @@
 """``greenmark keys``: create, list, rotate and retire watermark keys; print a key's public spec.
 
-Keys made here are for the embedded default model (its tokenizer's fingerprint is in the spec).
+A key's spec pins the tokenizer (fingerprint) and vocabulary of the model it is made for: the
+embedded default model, or the one given with ``keys create --model``.
 """
 
 from __future__ import annotations
 
 import click
 
-from greenmark.cli.common import echo_json, json_option, new_table, stdout_console, tenant_option
+from greenmark.cli.common import (
+    echo_json,
+    import_generator,
+    json_option,
+    model_option,
+    new_table,
+    stdout_console,
+    tenant_option,
+)
 from greenmark.store import KeyStatus, KeyStore, StoredKey, UnknownKeyError
 from greenmark.watermark import WatermarkSpec, default_tokenizer
-from greenmark.watermark.spec import SCHEMES
+from greenmark.watermark.schemes import scheme_names
 
 
 @click.group()
@@ -27,15 +36,20 @@ def keys() -> None:
 @click.option(
     "--gamma",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.25,
+    default=None,
+    show_default="0.25 for green-list schemes",
     help="Share of the vocabulary that is green in each context.",
 )
 @click.option(
-    "--delta", type=click.FloatRange(0, 100), default=2.0, help="Logit bias added to green tokens when generating."
+    "--delta",
+    type=click.FloatRange(0, 100),
+    default=None,
+    show_default="2 for green-list schemes",
+    help="Logit bias added to green tokens when generating.",
 )
 @click.option(
     "--scheme",
-    type=click.Choice(SCHEMES),
+    type=click.Choice(scheme_names()),
     default="lefthash",
     help="Seeding: lefthash hashes the h preceding tokens; selfhash min-hashes them with the candidate token.",
 )
@@ -46,12 +60,15 @@ def keys() -> None:
     show_default="1 for lefthash, 4 for selfhash",
     help="Context width h: how many tokens seed each green list.",
 )
+@model_option("Model the key is for: the spec pins its tokenizer and vocabulary.", default=None)
 @json_option
-def create(name, tenant, gamma, delta, scheme, context_width, as_json) -> None:
-    """Create key NAME (version 1, active) with a fresh random secret, for the default model."""
-    spec = WatermarkSpec.for_tokenizer(
-        default_tokenizer(), gamma=gamma, delta=delta, scheme=scheme, context_width=context_width
-    )
+def create(name, tenant, gamma, delta, scheme, context_width, model, as_json) -> None:
+    """Create key NAME (version 1, active) with a fresh random secret, for the default model or --model."""
+    parameters = {"gamma": gamma, "delta": delta, "scheme": scheme, "context_width": context_width}
+    if model is None:
+        spec = WatermarkSpec.for_tokenizer(default_tokenizer(), **parameters)
+    else:
+        spec = import_generator().load_model_spec(model, **parameters)
     with KeyStore.open() as store:
         stored = store.create_key(name, spec=spec, tenant=tenant)
     _show_one(stored, "Created", as_json)
@@ -81,8 +98,8 @@ def list_keys(tenant, as_json) -> None:
             f"[{styles[stored.status]}]{stored.status.value}[/]",
             stored.key_id,
             spec.scheme,
-            f"{spec.gamma:g}",
-            f"{spec.delta:g}",
+            "-" if spec.gamma is None else f"{spec.gamma:g}",
+            "-" if spec.delta is None else f"{spec.delta:g}",
             str(spec.context_width),
             f"{stored.created_at:%Y-%m-%d %H:%M}",
         )

@@ -14,12 +14,14 @@ import click
 
 from greenmark import __version__
 from greenmark.cli.apikeys import apikeys
+from greenmark.cli.audit import audit
 from greenmark.cli.common import InputError
 from greenmark.cli.detect import detect
 from greenmark.cli.evaluate import evaluate
 from greenmark.cli.generate import generate
 from greenmark.cli.highlight import highlight
 from greenmark.cli.keys import keys
+from greenmark.cli.receipts import receipts
 from greenmark.cli.scan import scan
 from greenmark.cli.serve import serve
 from greenmark.store import StoreError
@@ -54,7 +56,7 @@ def cli() -> None:
     """
 
 
-for command in (keys, apikeys, generate, detect, highlight, serve, scan, evaluate):
+for command in (keys, apikeys, generate, detect, highlight, serve, scan, evaluate, receipts, audit):
     cli.add_command(command)
 
 

@@ -8,8 +8,19 @@ from pathlib import Path
 import click
 
 from greenmark import __version__
-from greenmark.cli.common import InputError, echo_json, new_table, note, progress_bar, quiet_option, stdout_console
-from greenmark.store import DEFAULT_TENANT, KeyStore, StoreError
+from greenmark.cli.common import (
+    InputError,
+    check_output_path,
+    echo_json,
+    max_input_bytes_option,
+    new_table,
+    progress_bar,
+    quiet_option,
+    stdout_console,
+    tenant_keyring,
+)
+from greenmark.display_names import display_name
+from greenmark.store import DEFAULT_TENANT, StoreError
 from greenmark.watermark import DEFAULT_ALPHA, WatermarkError
 
 EXIT_STATUS = """\b
@@ -45,9 +56,12 @@ Exit status:
     help="Family-wise false-positive rate per document, over every key tested.",
 )
 @click.option("--batch-rows", type=click.IntRange(min=1), default=256, help="Documents per batch (and resume unit).")
+@max_input_bytes_option("a larger text file, JSONL line or Parquet text gets an error row")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @quiet_option
-def scan(inputs, output, tenant, engine, workers, text_column, id_column, alpha, batch_rows, as_json, quiet) -> None:
+def scan(
+    inputs, output, tenant, engine, workers, text_column, id_column, alpha, batch_rows, max_input_bytes, as_json, quiet
+) -> None:
     """Scan a corpus for the watermarks of a tenant's keys and write one result row per document.
 
     INPUT: a directory of text files, a JSONL file, a Parquet file or directory, or a glob of
@@ -62,36 +76,30 @@ def scan(inputs, output, tenant, engine, workers, text_column, id_column, alpha,
         raise InputError("greenmark scan needs pyarrow: pip install 'greenmark[scan]'") from None
     try:
         sources = scanning.find_sources(inputs)
-        scanning.output_format(output)
-        with KeyStore.open() as store:
-            detection_keys = store.keys_for_detection(tenant)
-        if not detection_keys:
-            raise InputError(f"tenant {tenant!r} has no watermark key to test: create one with `greenmark keys create`")
-        skipped = scanning.Scanner(detection_keys, alpha=alpha).skipped
-        for key_id in skipped:
-            note(f"warning: key {key_id} not tested: it was made for another tokenizer", quiet)
-        keys = [(k.key, k.spec) for k in detection_keys if k.metadata.key_id not in skipped]
+        scanning.output_format(check_output_path(output))
+        keyring = tenant_keyring(tenant, quiet=quiet)
         options = {
             "workers": workers,
             "alpha": alpha,
             "id_column": id_column,
             "text_column": text_column,
             "batch_rows": batch_rows,
+            "max_text_bytes": max_input_bytes,
         }
-        total = scanning.count_rows(sources)
+        total = scanning.count_rows(sources, max_input_bytes)
         with progress_bar(total, quiet) as progress:
             task = progress.add_task("Scanning", total=total)
             options["on_progress"] = lambda rows: progress.advance(task, rows)
             if engine == "local":
-                summary = scanning.scan_local(sources, keys, output, **options)
+                summary = scanning.scan_local(sources, keyring, output, **options)
             else:
-                summary = _ray_engine()(sources, keys, output, **options)
+                summary = _ray_engine()(sources, keyring, output, **options)
     except (StoreError, WatermarkError) as error:
         raise InputError(" ".join(str(error).split())) from None
     except OSError as error:
         raise InputError(f"{getattr(error, 'filename', None) or output}: {error.strerror or error}") from None
 
-    names = {k.metadata.key_id: f"{k.metadata.name} v{k.metadata.version}" for k in detection_keys}
+    names = {key_id: f"{stored.name} v{stored.version}" for key_id, stored in keyring.stored.items()}
     if as_json:
         echo_json(
             {
@@ -100,8 +108,8 @@ def scan(inputs, output, tenant, engine, workers, text_column, id_column, alpha,
                 "engine": engine,
                 "workers": workers or os.cpu_count(),
                 "alpha": alpha,
-                "output": str(output),
-                "keys_tested": [key.key_id for key, _ in keys],
+                "output": display_name(str(output)),
+                "keys_tested": keyring.key_ids,
                 **summary.to_dict(),
             }
         )
@@ -136,5 +144,5 @@ def _print_summary(summary, names: dict[str, str], output: Path) -> None:
         f"Scanned {summary.documents_scanned} documents in {summary.seconds:.1f} s: "
         f"{summary.documents_per_second:.0f} documents/s, {summary.tokens_per_second:.0f} tokens/s"
         + (f" ({resumed} done by an earlier run)" if resumed else "")
-        + f". Results: {output}"
+        + f". Results: {display_name(str(output))}"
     )

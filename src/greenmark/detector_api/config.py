@@ -2,15 +2,17 @@
 
 The key store has its own settings (``GREENMARK_HOME``, ``GREENMARK_DB_URL``,
 ``GREENMARK_MASTER_KEY``; see ``greenmark.store.settings``). Limits answer 413 (body,
-inputs, characters) and 429 (rate). The rate limit is a token bucket per API key *per worker
-process*: with ``--workers N`` a key may reach up to N times the rate.
+inputs, characters), 408 (a body slower than ``body_timeout_seconds``) and 429 (rate). The
+rate limits are token buckets *per worker process* (per API key; per client address for failed
+authentication): with ``--workers N`` a client may reach up to N times the rate. A revoked API
+key stops working within ``api_key_cache_seconds`` on every worker.
 
 >>> settings = ApiSettings(max_inputs=16)
 >>> settings.max_inputs, settings.generate
 (16, False)
 """
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from greenmark.watermark import DEFAULT_ALPHA
@@ -27,14 +29,39 @@ class ApiSettings(BaseSettings):
     max_text_chars: int = Field(default=100_000, ge=1, description="longest text, in characters (413 above)")
     rate_limit_per_second: float = Field(default=50.0, ge=0, description="requests per second per API key; 0: off")
     rate_limit_burst: int = Field(default=100, ge=1, description="requests an idle API key may send at once")
-    cache_seconds: float = Field(
-        default=5.0, ge=0, description="how long API keys and watermark keys are cached (revocation delay)"
+    failed_auth_per_second: float = Field(
+        default=1.0, ge=0, description="failed authentications per second per client address (429 above); 0: off"
     )
-    generate: bool = Field(default=False, description="load the embedded model at start-up for /v1/generate")
+    failed_auth_burst: int = Field(default=10, ge=1, description="failed authentications an address may make at once")
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="most seconds to receive a request body (408 after, connection closed)"
+    )
+    api_key_cache_seconds: float = Field(
+        default=1.0, ge=0, description="how long a worker trusts a checked API key: the revocation delay; 0: none"
+    )
+    cache_seconds: float = Field(
+        default=5.0, ge=0, description="how long a tenant's watermark keys are cached (rotation and retire delay)"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="when set, /metrics needs 'Authorization: Bearer <metrics token>'"
+    )
+    generate: bool = Field(default=False, description="load a model at start-up for /v1/generate")
+    generate_model: str = Field(
+        default="default",
+        description="the model to load: default (embedded), smollm2, a .gguf file or a model directory",
+    )
     generate_max_new_tokens: int = Field(default=256, ge=1, description="cap on max_new_tokens per request")
     generate_max_prompts: int = Field(default=4, ge=1, description="most prompts in one generation request")
     generate_max_prompt_chars: int = Field(default=4_000, ge=1, description="longest prompt, in characters")
     generate_max_pending: int = Field(default=8, ge=1, description="generation requests queued at once (503 above)")
+    audit: bool = Field(default=True, description="append an audit record per detection (the key store's database)")
+    audit_wait_for_commit: bool = Field(
+        default=False,
+        description="answer only once the audit records are committed (default: commit them in the background)",
+    )
+    audit_prune_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the retention setting (GREENMARK_AUDIT_RETENTION_DAYS) is applied"
+    )
     log_level: str = Field(default="INFO", description="level of the JSON logs")
     debug_log_text: bool = Field(
         default=False, description="log submitted texts and error messages (never enable in production)"

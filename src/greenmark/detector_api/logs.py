@@ -35,6 +35,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "pid": record.process,  # which worker of `serve --workers N`
         }
         entry.update({key: value for key, value in record.__dict__.items() if key not in _STANDARD})
         if record.exc_info and record.exc_info[1] is not None:

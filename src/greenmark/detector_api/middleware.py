@@ -1,19 +1,28 @@
-"""The ASGI middleware around every request: request id, body-size limit, metrics and the access log.
+"""The ASGI middleware around every request: request id, body limits, metrics and the access log.
 
 One pure-ASGI class (no ``BaseHTTPMiddleware``, which would copy every body): it accepts the
-caller's ``X-Request-ID`` when it is short and plain (else makes one), buffers the body up to
-the limit (413 beyond it, before any route runs), times the request, counts it under its route
-template, and logs one JSON line without the body.
+caller's ``X-Request-ID`` when it is short and plain (else makes one), times the request,
+counts it under its route template, and logs one JSON line without the body.
+
+The body is not read here: routes authenticate on the headers first (``deps``), and the body
+is only read, by FastAPI, for a caller who passed. While it is read, ``RequestBody`` enforces
+the limits: a declared or received size over ``max_body_bytes`` is 413, and a body that has not
+fully arrived ``body_timeout_seconds`` after the first read is 408. A response sent before the
+body was read to its end (401, 413, 408, ...) closes the connection, so a client cannot hold it
+open by trickling a body nobody reads. A trailing slash is dropped from the path (``/v1/keys/``
+is ``/v1/keys``) rather than redirected to a URL built from the ``Host`` header.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from greenmark.detector_api import metrics
@@ -39,12 +48,48 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
     return uuid.uuid4().hex
 
 
-class RequestContextMiddleware:
-    """Request id, body limit, metrics and access log for every HTTP request of ``app``."""
+class RequestBody:
+    """The request's ``receive`` with the body limits: 413 beyond ``max_bytes``, 408 after ``timeout`` seconds.
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    ``finished`` says whether the body has been read to its end (a request without one starts finished).
+    """
+
+    def __init__(self, scope: Scope, receive: Receive, max_bytes: int, timeout: float):
+        self._receive, self.max_bytes, self.timeout = receive, max_bytes, timeout
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        self.declared_bytes = int(length) if length.isdigit() else None
+        self.finished = self.declared_bytes in (None, 0) and b"transfer-encoding" not in headers
+        self.received_bytes = 0
+        self._deadline: float | None = None
+
+    @property
+    def declared_too_large(self) -> bool:
+        return self.declared_bytes is not None and self.declared_bytes > self.max_bytes
+
+    async def receive(self) -> Message:
+        if self.finished:  # only the disconnect is left to wait for
+            return await self._receive()
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.timeout
+        try:
+            message = await asyncio.wait_for(self._receive(), max(0.0, self._deadline - time.monotonic()))
+        except TimeoutError:
+            raise HTTPException(408, f"the request body did not arrive within {self.timeout:g} s") from None
+        if message["type"] == "http.request":
+            self.received_bytes += len(message.get("body", b""))
+            if self.received_bytes > self.max_bytes:
+                raise HTTPException(413, f"the request body exceeds {self.max_bytes} bytes")
+            self.finished = not message.get("more_body", False)
+        return message
+
+
+class RequestContextMiddleware:
+    """Request id, body limits, metrics and access log for every HTTP request of ``app``."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_seconds: float):
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes, self.body_timeout_seconds = max_body_bytes, body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,6 +98,9 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         request_id = request_id_from(scope["headers"])
         scope.setdefault("state", {})["request_id"] = request_id
+        if len(scope["path"]) > 1 and scope["path"].endswith("/"):
+            scope["path"] = scope["path"].rstrip("/") or "/"
+        body = RequestBody(scope, receive, self.max_body_bytes, self.body_timeout_seconds)
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -60,15 +108,17 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode())]}
+                headers.append((b"x-request-id", request_id.encode()))
+                if not body.finished:
+                    headers.append((b"connection", b"close"))
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
-            body = await self._read_body(scope, receive)
-            if body is None:
+            if body.declared_too_large:
                 await self._too_large(scope, request_id, send_with_id)
             else:
-                await self.app(scope, _replay(body, receive), send_with_id)
+                await self.app(scope, body.receive, send_with_id)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
@@ -88,41 +138,9 @@ class RequestContextMiddleware:
                 },
             )
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        """The whole body, or ``None`` as soon as it (or its declared length) passes the limit."""
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_body_bytes:
-                return None
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return b""
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-
     async def _too_large(self, scope: Scope, request_id: str, send: Send) -> None:
         detail = f"the request body exceeds {self.max_body_bytes} bytes"
         body = json.dumps(problem_body(413, detail, instance=scope["path"], request_id=request_id)).encode()
         headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": [*headers, (b"connection", b"close")]})
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that yields the buffered body once, then waits for the disconnect."""
-    delivered = False
-
-    async def replay() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

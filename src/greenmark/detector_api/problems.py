@@ -2,9 +2,9 @@
 
 ``ProblemError`` is raised by the service's own code; the handlers installed by
 ``install_problem_handlers`` turn it, FastAPI's validation errors, Starlette's HTTP errors
-(404, 405, ...), the watermark library's input errors and any unexpected exception (500)
-into the same body: ``type``, ``title``, ``status``, ``detail``, ``instance`` and the
-``request_id`` of the response.
+(404, 405, ...), the watermark library's input errors (422), an unreachable key store (503 with
+``Retry-After``, logged without a stack) and any unexpected exception (500) into the same body:
+``type``, ``title``, ``status``, ``detail``, ``instance`` and the ``request_id`` of the response.
 
 >>> problem_body(429, "slow down", instance="/v1/detect", request_id="abc")["title"]
 'Too Many Requests'
@@ -21,10 +21,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
+from greenmark.store import StoreUnavailableError
 from greenmark.watermark import WatermarkError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+RETRY_LATER = {"Retry-After": "5"}  # 503s: the store or the model should be back within seconds
 logger = logging.getLogger("greenmark.detector_api")
 
 
@@ -113,7 +116,21 @@ async def _on_problem(request: Request, error: ProblemError) -> JSONResponse:
 
 async def _on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     detail = error.detail if error.detail != HTTPStatus(error.status_code).phrase else None
-    return problem_response(request, error.status_code, detail, dict(error.headers or {}))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:  # Starlette names the methods of one route; a path may have several
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem_response(request, error.status_code, detail, headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    return sorted(
+        {
+            method
+            for route in request.app.routes
+            if route.matches(request.scope)[0] != Match.NONE
+            for method in getattr(route, "methods", None) or ()
+        }
+    )
 
 
 async def _on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -127,6 +144,12 @@ async def _on_watermark_error(request: Request, error: WatermarkError) -> JSONRe
     return problem_response(request, 422, str(error))
 
 
+async def _on_store_unavailable(request: Request, error: StoreUnavailableError) -> JSONResponse:
+    # An outage, not a bug: one line (its type, never a stack or the database's message) per request.
+    logger.warning("the key store is unavailable", extra={"path": request.url.path, "error_type": type(error).__name__})
+    return problem_response(request, 503, "the key store is unavailable; retry later", RETRY_LATER)
+
+
 async def _on_unexpected_error(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error", exc_info=error, extra={"path": request.url.path})
     return problem_response(request, 500, "internal error; quote the request id when reporting it")
@@ -138,4 +161,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(WatermarkError, _on_watermark_error)
+    app.add_exception_handler(StoreUnavailableError, _on_store_unavailable)
     app.add_exception_handler(Exception, _on_unexpected_error)

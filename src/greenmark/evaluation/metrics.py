@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom, binomtest, mannwhitneyu
+from scipy.stats import binomtest, mannwhitneyu
+
+from greenmark.watermark.token_scores import TokenScores
 
 
 def tpr_at_fpr(p_values, alpha: float) -> float:
@@ -37,12 +39,14 @@ class RateEstimate:
 
 
 def empirical_rate(count: int, trials: int, confidence: float = 0.95) -> RateEstimate:
-    """The observed rate ``count / trials`` with its Clopper-Pearson interval.
+    """The observed rate ``count / trials`` with its Clopper-Pearson interval (no trials: NaN in [0, 1]).
 
     >>> estimate = empirical_rate(0, 1000)
     >>> estimate.rate, round(estimate.high, 5)
     (0.0, 0.00368)
     """
+    if trials == 0:
+        return RateEstimate(0, 0, float("nan"), 0.0, 1.0)
     interval = binomtest(int(count), int(trials)).proportion_ci(confidence_level=confidence, method="exact")
     return RateEstimate(int(count), int(trials), count / trials, float(interval.low), float(interval.high))
 
@@ -88,30 +92,62 @@ class PrefixStatistics:
     p_value: np.ndarray
 
 
-def prefix_statistics(scored, green, gamma: float) -> PrefixStatistics:
-    """The detector's test on every prefix of a text, from per-token indicators
-    (``scored``: the token counts, ``green``: it counts and is green).
+def prefix_statistics(scores: TokenScores) -> PrefixStatistics:
+    """The detector's test on every prefix of one document, from its scoring table.
 
-    >>> prefix_statistics([False, True, True], [False, True, False], 0.5).num_green.tolist()
+    >>> from greenmark.watermark.null_distributions import BinomialNull
+    >>> table = TokenScores.of_statistics([0.0, 1.0, 0.0], BinomialNull(0.5), scored=[False, True, True])
+    >>> prefix_statistics(table).num_green.tolist()
     [0, 1, 1]
     """
-    num_scored = np.cumsum(np.asarray(scored, dtype=np.int64))
-    num_green = np.cumsum(np.asarray(green, dtype=np.int64))
-    spread = np.sqrt(np.maximum(num_scored, 1) * gamma * (1 - gamma))
-    z_score = np.where(num_scored > 0, (num_green - gamma * num_scored) / spread, 0.0)
-    p_value = np.where(num_scored > 0, binom.sf(num_green - 1, num_scored, gamma), 1.0)
-    return PrefixStatistics(num_scored, num_green, z_score, np.minimum(p_value, 1.0))
+    test = scores.prefix_test()
+    return PrefixStatistics(
+        np.cumsum(scores.scored), np.cumsum(scores.scored & scores.green), test.z_score, test.p_value
+    )
 
 
-def tokens_to_detect(scored, green, gamma: float, alpha: float) -> int | None:
+def tokens_to_detect(scores: TokenScores, alpha: float) -> int | None:
     """The fewest tokens (counted from the start, scored or not) whose prefix reaches ``p < alpha``;
     ``None`` when the whole text does not.
 
-    >>> tokens_to_detect([True] * 10, [True] * 10, 0.5, 0.01)  # 0.5 ** 7 < 0.01
+    >>> from greenmark.watermark.null_distributions import BinomialNull
+    >>> tokens_to_detect(TokenScores.of_statistics([1.0] * 10, BinomialNull(0.5)), 0.01)  # 0.5 ** 7 < 0.01
     7
     """
-    reached = np.flatnonzero(prefix_statistics(scored, green, gamma).p_value < alpha)
+    reached = np.flatnonzero(scores.prefix_test().p_value < alpha)
     return int(reached[0]) + 1 if reached.size else None
+
+
+def p_value_at_scored_length(prefix: PrefixStatistics, length: int) -> float | None:
+    """The p-value of the shortest prefix holding ``length`` scored tokens: the text cut to a length
+    bucket; ``None`` when the whole text has fewer.
+
+    >>> from greenmark.watermark.null_distributions import BinomialNull
+    >>> table = TokenScores.of_statistics([1.0, 0.0, 1.0, 0.0], BinomialNull(0.5), scored=[True, False, True, True])
+    >>> prefix = prefix_statistics(table)
+    >>> p_value_at_scored_length(prefix, 2), p_value_at_scored_length(prefix, 4)
+    (0.25, None)
+    """
+    reached = np.flatnonzero(prefix.num_scored >= length)
+    return float(prefix.p_value[reached[0]]) if reached.size else None
+
+
+def detection_by_length(prefixes: list[PrefixStatistics], lengths, alphas) -> dict[int, dict[float, RateEstimate]]:
+    """Per length bucket and threshold: the share of texts detected at ``p < alpha`` when cut to their
+    first ``length`` scored tokens, with its Clopper-Pearson interval; texts shorter than the bucket
+    are left out of it (its ``trials`` says how many remain).
+
+    >>> from greenmark.watermark.null_distributions import BinomialNull
+    >>> long, short = (prefix_statistics(TokenScores.of_statistics([1.0] * n, BinomialNull(0.5))) for n in (8, 3))
+    >>> rates = detection_by_length([long, short], [2, 8], [0.01])
+    >>> rates[2][0.01].trials, rates[8][0.01].count, rates[8][0.01].trials
+    (2, 1, 1)
+    """
+    table = {}
+    for length in lengths:
+        cut = [p for p in (p_value_at_scored_length(prefix, length) for prefix in prefixes) if p is not None]
+        table[length] = {alpha: empirical_rate(sum(p < alpha for p in cut), len(cut)) for alpha in alphas}
+    return table
 
 
 def median_tokens_to_detect(counts: list[int | None]) -> float:

@@ -68,3 +68,44 @@ def write_plots(results: dict, directory: Path) -> list[Path]:
     for plot, path in zip((roc_plot, attack_plot, z_plot), paths, strict=True):
         plot(results, path)
     return paths
+
+
+def quality_detectability_plot(results: dict, path: Path) -> None:
+    """A model suite's trade-off: TPR at FPR 1e-6 at 128 scored tokens against the oracle perplexity ratio,
+    one point per watermark and delta, one colour per scheme, one marker per temperature."""
+    from greenmark.evaluation.model_report import quality_detectability_points
+
+    points = quality_detectability_points(results)
+    schemes = list(dict.fromkeys(point["scheme"] for point in points))
+    temperatures = list(dict.fromkeys(point["temperature"] for point in points))
+    colours = dict(zip(schemes, plt.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
+    markers = dict(zip(temperatures, "osD^v", strict=False))
+    figure, axes = plt.subplots(figsize=(6.5, 4.5))
+    for point in points:
+        label = f"{point['scheme']}, T={point['temperature']}"
+        axes.scatter(
+            point["perplexity_ratio"],
+            point["tpr"],
+            color=colours[point["scheme"]],
+            marker=markers[point["temperature"]],
+            label=label if label not in axes.get_legend_handles_labels()[1] else None,
+        )
+        if point["delta"] is not None:
+            axes.annotate(
+                f"δ{point['delta']:g}",
+                (point["perplexity_ratio"], point["tpr"]),
+                fontsize=7,
+                xytext=(4, 2),
+                textcoords="offset points",
+            )
+    axes.axvline(1.0, color="grey", linewidth=0.8, linestyle=":")
+    axes.set(
+        xlabel="oracle perplexity / unwatermarked (lower is better)",
+        ylabel="TPR at FPR 1e-6, first 128 scored tokens",
+        ylim=(-0.02, 1.02),
+        title=f"Quality against detectability: {results['model']}",
+    )
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

@@ -24,6 +24,19 @@ def distinct_n(sequences: Sequence, n: int) -> float:
     return len(set(grams)) / len(grams) if grams else float("nan")
 
 
+def distinct_n_across_samples(groups: Sequence[Sequence], n: int) -> float:
+    """Diversity between answers to the same prompt: ``distinct_n`` pooled over each group's samples
+    (one group per prompt), averaged over the groups. Five identical answers score one fifth of five
+    different ones.
+
+    >>> distinct_n_across_samples([[[1, 2, 3], [1, 2, 3]], [[4, 5], [6, 7]]], 2)
+    0.75
+    """
+    values = [distinct_n(samples, n) for samples in groups]
+    values = [value for value in values if not np.isnan(value)]
+    return float(np.mean(values)) if values else float("nan")
+
+
 def repetition_rate(sequences: Sequence, n: int = 4) -> float:
     """Share of n-grams that repeat an earlier n-gram of the same sequence, pooled over ``sequences``."""
     repeated = total = 0

@@ -107,24 +107,38 @@ def generate_samples(
     logits_processors: Sequence = (),
     watermarking_config=None,
     advance: Callable[[int], None] = lambda done: None,
+    temperature: float = 1.0,
 ) -> list[Sample]:
-    """Sample (temperature 1, no top-k/top-p cut) a continuation of every prompt, in batches.
+    """Sample at ``temperature`` (no top-k/top-p cut) a continuation of every prompt, in batches, until an end token.
 
     Pass greenmark's ``WatermarkLogitsProcessor`` in ``logits_processors``, or transformers'
-    ``WatermarkingConfig`` as ``watermarking_config``, or neither. Batch ``b`` is seeded with
-    ``seed + b``, so a run is reproducible. ``advance`` is called with the number of prompts done.
+    ``WatermarkingConfig`` as ``watermarking_config``, or neither. A processor whose scheme owns
+    sampling gets the temperature and its output is sampled as it is (as ``WatermarkedGenerator``
+    does). Batch ``b`` is seeded with ``seed + b``, so a run is reproducible. ``advance`` is called
+    with the number of prompts done.
     """
     import torch
     from transformers import GenerationConfig, LogitsProcessorList
 
+    from greenmark.generator.chat import end_of_turn_ids
+    from greenmark.generator.schemes import Sampling
+
+    if any(getattr(processor, "owns_sampling", False) for processor in logits_processors):
+        logits_processors = [
+            processor.with_sampling(Sampling(temperature, 0, 1.0))
+            if getattr(processor, "owns_sampling", False)
+            else processor
+            for processor in logits_processors
+        ]
+        temperature = 1.0
     config = GenerationConfig(
         max_new_tokens=max_new_tokens,
         do_sample=True,
-        temperature=1.0,
+        temperature=temperature,
         top_k=0,
         top_p=1.0,
         pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
+        eos_token_id=end_of_turn_ids(model, tokenizer),
         watermarking_config=watermarking_config,
     )
     samples: list[Sample] = []

@@ -1,11 +1,12 @@
 """The two watermarks under test, behind one interface: score token ids or raw text, and give
-per-token indicators (scored? green?) for prefix curves.
+each document's scoring table (``TokenScores``) for prefix curves and length buckets.
 
-``GreenmarkScheme`` scores with greenmark's ``Detector`` (texts are canonicalised first).
-``TransformersScheme`` is transformers' built-in KGW watermark (``WatermarkingConfig``,
-lefthash, h = 1): green lists from its own ``WatermarkLogitsProcessor``, each distinct
-(previous token, token) pair counted once as its ``WatermarkDetector(ignore_repeated_ngrams=True)``
-does, and the same exact binomial test, so both are judged on one null. It has no
+``GreenmarkScheme`` scores with greenmark's ``Detector`` (texts are canonicalised first), so
+its tables are the detector's own. ``TransformersScheme`` is transformers' built-in KGW
+watermark (``WatermarkingConfig``, lefthash, h = 1): green lists from its own
+``WatermarkLogitsProcessor``, each distinct (previous token, token) pair counted once as its
+``WatermarkDetector(ignore_repeated_ngrams=True)`` does (its rule, not greenmark's: no token
+is special), and the same exact binomial null, so both are judged alike. It has no
 canonicalisation: text is tokenised as it is.
 
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
@@ -22,23 +23,27 @@ from dataclasses import dataclass
 import numpy as np
 
 from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec
-from greenmark.watermark.statistics import binomial_test
+from greenmark.watermark.null_distributions import BinomialNull
+from greenmark.watermark.token_scores import TokenScores
 
 
 @dataclass(frozen=True)
 class Scores:
-    """Per text: whole-text p-value (exact binomial tail), z-score and number of scored tokens."""
+    """Per text: whole-text p-value (exact tail of the null), z-score and number of scored tokens."""
 
     p_value: np.ndarray
     z_score: np.ndarray
     num_scored_tokens: np.ndarray
 
-
-def _indicator_scores(indicators: list[tuple[np.ndarray, np.ndarray]], gamma: float) -> Scores:
-    totals = np.array([scored.sum() for scored, _ in indicators], dtype=np.int64)
-    greens = np.array([green.sum() for _, green in indicators], dtype=np.int64)
-    test = binomial_test(greens, totals, gamma)
-    return Scores(test.p_value, test.z_score, totals)
+    @classmethod
+    def of_tables(cls, tables: Sequence[TokenScores]) -> Scores:
+        """The whole-document tests of one-document tables."""
+        tests = [table.test() for table in tables]
+        return cls(
+            np.array([test.p_value[0] for test in tests]),
+            np.array([test.z_score[0] for test in tests]),
+            np.array([table.num_scored_tokens[0] for table in tables], dtype=np.int64),
+        )
 
 
 def _first_occurrences(pairs: np.ndarray) -> np.ndarray:
@@ -55,7 +60,7 @@ class GreenmarkScheme:
     name = "greenmark"
 
     def __init__(self, spec: WatermarkSpec, key: WatermarkKey, tokenizer=None):
-        self.spec, self.key, self.gamma = spec, key, spec.gamma
+        self.spec, self.key = spec, key
         self.detector = Detector(spec, [key], tokenizer=tokenizer)
 
     def score_tokens(self, sequences: Sequence) -> Scores:
@@ -72,23 +77,9 @@ class GreenmarkScheme:
             scores.num_scored_tokens[index] = result.num_scored_tokens
         return scores
 
-    def indicators(self, ids) -> tuple[np.ndarray, np.ndarray]:
-        """Per token: counted by the detector (full context, no special token, first occurrence), and green."""
-        ids = np.asarray(ids, dtype=np.int64)
-        width = self.spec.preceding_tokens
-        special = np.isin(ids, self.detector.special_token_ids)
-        scored = np.zeros(len(ids), dtype=bool)
-        green = np.zeros(len(ids), dtype=bool)
-        positions = np.array(
-            [i for i in range(width, len(ids)) if not special[i - width : i + 1].any()], dtype=np.int64
-        )
-        if positions.size:
-            contexts = ids[positions[:, None] - width + np.arange(width)]
-            inputs = self.spec.pair_inputs(self.key, contexts, ids[positions])
-            first = _first_occurrences(inputs[:, None])
-            scored[positions] = first
-            green[positions] = first & self.spec.is_green(self.key, contexts, ids[positions])
-        return scored, green
+    def token_scores(self, ids) -> TokenScores:
+        """The detector's scoring table of one sequence."""
+        return self.detector.score_tokens([np.asarray(ids, dtype=np.int64)])[0]
 
 
 class TransformersScheme:
@@ -101,29 +92,43 @@ class TransformersScheme:
 
         self.config = WatermarkingConfig(greenlist_ratio=gamma, bias=delta, seeding_scheme="lefthash", context_width=1)
         self.processor = WatermarkLogitsProcessor(vocab_size=vocab_size, device="cpu", **self.config.to_dict())
-        self.vocab_size, self.gamma, self.tokenizer = vocab_size, gamma, tokenizer
+        self.vocab_size, self.tokenizer, self.null = vocab_size, tokenizer, BinomialNull(gamma)
         self._green_lists: dict[int, np.ndarray] = {}
 
     def _green_list(self, previous: int) -> np.ndarray:
+        """bool[vocab_size]: the green list after ``previous``."""
+        return np.unpackbits(self._packed_green_list(previous), count=self.vocab_size).astype(bool)
+
+    def _packed_green_list(self, previous: int) -> np.ndarray:
+        """The green list after ``previous``, bit-packed (a large vocabulary has many lists)."""
         if previous not in self._green_lists:
             import torch
 
             biased = self.processor(torch.tensor([[previous]]), torch.zeros(1, self.vocab_size))
-            self._green_lists[previous] = (biased[0] > 0).numpy()
+            self._green_lists[previous] = np.packbits((biased[0] > 0).numpy())
         return self._green_lists[previous]
 
-    def indicators(self, ids) -> tuple[np.ndarray, np.ndarray]:
+    def _is_green(self, pairs: np.ndarray) -> np.ndarray:
+        green = np.zeros(len(pairs), dtype=bool)
+        for previous in np.unique(pairs[:, 0]):
+            rows = pairs[:, 0] == previous
+            tokens = pairs[rows, 1]
+            green[rows] = (self._packed_green_list(int(previous))[tokens >> 3] >> (7 - (tokens & 7))) & 1
+        return green
+
+    def token_scores(self, ids) -> TokenScores:
+        """transformers' scoring of one sequence: every (previous, next) pair once, its green bit."""
         ids = np.asarray(ids, dtype=np.int64)
         scored = np.zeros(len(ids), dtype=bool)
-        green = np.zeros(len(ids), dtype=bool)
+        green = np.zeros(len(ids))
         if len(ids) > 1:
             pairs = np.stack([ids[:-1], ids[1:]], axis=1)
             scored[1:] = _first_occurrences(pairs)
-            green[1:] = scored[1:] & np.array([self._green_list(int(a))[b] for a, b in pairs])
-        return scored, green
+            green[1:] = self._is_green(pairs)
+        return TokenScores.of_statistics(green, self.null, scored=scored)
 
     def score_tokens(self, sequences: Sequence) -> Scores:
-        return _indicator_scores([self.indicators(ids) for ids in sequences], self.gamma)
+        return Scores.of_tables([self.token_scores(ids) for ids in sequences])
 
     def score_texts(self, texts: Sequence[str]) -> Scores:
         """Tokenise the raw texts (no canonicalisation) and score them."""

@@ -137,15 +137,15 @@ def _attack_row(family: str, strength: float | None, scores: Scores, label: str 
 
 def _speed(scheme, samples: list[Sample]) -> tuple[dict, dict]:
     """Median tokens-to-detect per threshold, and the z-score after each number of tokens (quartiles)."""
-    indicators = [scheme.indicators(s.ids) for s in samples]
+    tables = [scheme.token_scores(s.ids) for s in samples]
     speed = {
-        f"{alpha:g}": median_tokens_to_detect([tokens_to_detect(*ind, scheme.gamma, alpha) for ind in indicators])
+        f"{alpha:g}": median_tokens_to_detect([tokens_to_detect(table, alpha) for table in tables])
         for alpha in DETECTION_SPEED_ALPHAS
     }
     length = max(len(s.ids) for s in samples)
     z = np.full((len(samples), length), np.nan)
-    for row, ind in enumerate(indicators):
-        z[row, : len(ind[0])] = prefix_statistics(*ind, scheme.gamma).z_score
+    for row, table in enumerate(tables):
+        z[row, : len(table.scored)] = prefix_statistics(table).z_score
     quartiles = np.nanpercentile(z, [25, 50, 75], axis=0)
     curve = dict(zip(("q25", "median", "q75"), quartiles.tolist(), strict=True))
     curve["tokens"] = list(range(1, length + 1))

@@ -1,10 +1,12 @@
-"""``WatermarkLogitsProcessor``: the KGW soft watermark as a transformers logits processor.
+"""``WatermarkLogitsProcessor``: any scheme's watermark as a transformers logits processor.
 
-Adds ``spec.delta`` to the logits of the green tokens of every row, in one vectorised
-operation over ``[batch, vocab]`` with no host synchronisation. In ``model.generate`` a
+It wraps the spec's ``TorchScheme`` (``greenmark.generator.schemes``): one vectorised
+operation over ``[batch, vocab]`` per step, no host synchronisation. In ``model.generate`` a
 processor passed as ``logits_processor=`` runs *before* the temperature, top-k and top-p
-warpers, so the bias applies to the raw logits: with temperature T a green token's logit
-gains ``delta / T`` after scaling, and top-k/top-p select from the biased distribution.
+warpers. For green-list schemes the bias therefore applies to the raw logits (with
+temperature T a green token's logit gains ``delta / T``); a scheme that ``owns_sampling``
+applies ``sampling`` itself, and the caller must then sample its output as it is
+(``WatermarkedGenerator`` does).
 
 >>> import torch
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
@@ -20,33 +22,51 @@ from __future__ import annotations
 import torch
 from transformers import LogitsProcessor
 
+from greenmark.generator.schemes import Sampling, TorchScheme, build_torch_scheme
 from greenmark.watermark.errors import WatermarkError
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
-from greenmark.watermark.torch_prf import TorchGreenLists
 
 
 class WatermarkLogitsProcessor(LogitsProcessor):
-    """Bias green tokens by ``spec.delta``.
+    """Watermark the logits of every row with ``key`` under ``spec``.
 
     Args:
         spec: the watermark parameters; ``spec.vocab_size`` must equal the logits width.
         key: the secret watermark key.
-        device: where to keep the green-list tables (moved to the logits' device on first use).
+        device: where to keep the scheme's tables (moved to the logits' device on first use).
+        sampling: the caller's temperature, top-k and top-p, for schemes that apply them itself.
     """
 
-    def __init__(self, spec: WatermarkSpec, key: WatermarkKey, device: torch.device | str | None = None):
+    def __init__(
+        self,
+        spec: WatermarkSpec,
+        key: WatermarkKey,
+        device: torch.device | str | None = None,
+        sampling: Sampling | None = None,
+        *,
+        scheme: TorchScheme | None = None,
+    ):
         self.spec = spec
         self.key_id = key.key_id
-        self.green_lists = TorchGreenLists(spec, key, device)
+        self.key = key
+        self.scheme = scheme or build_torch_scheme(spec, key, device)
+        self.sampling = sampling or Sampling()
+
+    @property
+    def owns_sampling(self) -> bool:
+        """Whether this processor applies temperature, top-k and top-p itself (sample its output as it is)."""
+        return self.scheme.owns_sampling
+
+    def with_sampling(self, sampling: Sampling) -> WatermarkLogitsProcessor:
+        """A processor sharing this one's tables, for a generation call with ``sampling``."""
+        return WatermarkLogitsProcessor(self.spec, self.key, sampling=sampling, scheme=self.scheme)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if scores.shape[-1] != self.spec.vocab_size:
             raise WatermarkError(
                 f"logits have {scores.shape[-1]} columns but the watermark spec's vocabulary is {self.spec.vocab_size}"
             )
-        if input_ids.shape[1] < self.spec.preceding_tokens:
-            return scores  # no full context yet: nothing the detector could score
-        if self.green_lists.token_codes.device != scores.device:
-            self.green_lists.to(scores.device)
-        return torch.add(scores, self.green_lists.green_mask(input_ids), alpha=self.spec.delta)
+        if self.scheme.device != scores.device:
+            self.scheme.to(scores.device)
+        return self.scheme.apply(input_ids, scores, self.sampling)

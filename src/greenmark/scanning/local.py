@@ -1,10 +1,11 @@
 """The local engine: a process pool over the machine's cores, resumable after an interruption.
 
 The input is read in fixed batches (the n-th batch is the same on every run). Each worker
-builds one ``Scanner`` when it starts (keys arrive in memory, as pool initializer arguments,
-never through a file, an environment variable or a log line), scans the batches it is sent
-and writes each result to ``OUTPUT.parts/part-NNNNNN.parquet`` under a temporary name, then
-renames it: a finished part is complete. A rerun with the same output, input and settings (a
+dies with the scan that started it (``worker_lifetime``), builds one ``Scanner`` when it starts
+(the keyring arrives in memory, as a pool initializer argument, never through a file, an
+environment variable or a log line), scans the batches it is sent and writes each result to
+``OUTPUT.parts/part-NNNNNN.parquet`` under a temporary name, then renames it: a finished part
+is complete. A rerun with the same output, input and settings (a
 manifest in the parts directory records them) skips the parts already there. When every part
 exists they are joined into OUTPUT (temporary file, then rename) and the parts are removed.
 
@@ -13,8 +14,10 @@ exists they are joined into OUTPUT (temporary file, then rename) and the parts a
 >>> from greenmark.scanning.sources import find_sources
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "note.txt").write_text("Call me Ishmael. " * 20)
->>> keys = [(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(default_tokenizer()))]
->>> summary = scan_local(find_sources([str(folder)]), keys, folder / "out.parquet", workers=1)
+>>> from greenmark.watermark.keyring import Keyring
+>>> tokenizer = default_tokenizer()
+>>> keyring = Keyring([(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer))], tokenizer)
+>>> summary = scan_local(find_sources([str(folder)]), keyring, folder / "out.parquet", workers=1)
 >>> summary.documents, summary.decisions
 (1, {'insufficient_evidence': 1})
 """
@@ -29,17 +32,21 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from greenmark import __version__
+from greenmark.input_size import DEFAULT_MAX_INPUT_BYTES
 from greenmark.scanning.outputs import output_format, write_atomically
-from greenmark.scanning.scanner import Scanner
-from greenmark.scanning.sources import BATCH_ROWS, Source, read_batches
+from greenmark.scanning.scanner import ScanError, Scanner
+from greenmark.scanning.sources import BATCH_BYTES, BATCH_ROWS, Source, read_batches
 from greenmark.scanning.summary import ScanSummary
+from greenmark.scanning.worker_lifetime import die_with_parent
 from greenmark.watermark import DEFAULT_ALPHA
+from greenmark.watermark.keyring import Keyring
 
 MANIFEST = "manifest.json"
 _scanner: Scanner | None = None  # one per worker process, built by _start_worker
@@ -52,7 +59,7 @@ def parts_directory(output: Path) -> Path:
 
 def scan_local(
     sources: Sequence[Source],
-    keys: Sequence,
+    keyring: Keyring,
     output: Path,
     *,
     workers: int | None = None,
@@ -60,17 +67,18 @@ def scan_local(
     id_column: str = "id",
     text_column: str = "text",
     batch_rows: int = BATCH_ROWS,
+    max_text_bytes: int = DEFAULT_MAX_INPUT_BYTES,
     on_progress: Callable[[int], None] | None = None,
 ) -> ScanSummary:
-    """Scan ``sources`` for ``keys`` (``(key, spec)`` pairs) into ``output`` with ``workers`` processes (all cores).
+    """Scan ``sources`` for the keys of ``keyring`` into ``output`` with ``workers`` processes (all cores).
 
-    ``on_progress(rows)`` is called as batches finish (or are found finished by an earlier run).
+    Texts over ``max_text_bytes`` get an error row. ``on_progress(rows)`` is called as batches
+    finish (or are found finished by an earlier run).
     """
     output_format(output)
-    pairs = [(entry[0], entry[1]) for entry in keys]
     workers = workers or os.cpu_count() or 1
     parts = parts_directory(output)
-    _prepare_parts(parts, _fingerprint(sources, pairs, alpha, id_column, text_column, batch_rows))
+    _prepare_parts(parts, _fingerprint(sources, keyring, alpha, id_column, text_column, batch_rows, max_text_bytes))
     advance = on_progress or (lambda rows: None)
     summary = ScanSummary()
     started = time.perf_counter()
@@ -79,11 +87,12 @@ def scan_local(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(pairs, alpha),
+        initargs=(keyring, alpha, os.getpid()),
     ) as pool:
         pending = set()
         try:
-            for number, batch in enumerate(read_batches(sources, id_column, text_column, batch_rows)):
+            batches = read_batches(sources, id_column, text_column, batch_rows, max_text_bytes=max_text_bytes)
+            for number, batch in enumerate(batches):
                 part = parts / f"part-{number:06d}.parquet"
                 part_paths.append(part)
                 if part.exists():
@@ -107,7 +116,12 @@ def _collect(pending: set, summary: ScanSummary, advance) -> set:
     """Wait for at least one batch, count what finished; returns the batches still running."""
     done, pending = wait(pending, return_when=FIRST_COMPLETED)
     for future in done:
-        rows, tokens = future.result()
+        try:
+            rows, tokens = future.result()
+        except BrokenProcessPool:
+            raise ScanError(
+                "a scan worker process died (killed, or out of memory): rerun the same command to resume"
+            ) from None
         summary.documents_scanned += rows
         summary.tokens_scanned += tokens
         advance(rows)
@@ -121,11 +135,12 @@ def _read_parts(part_paths: list[Path], summary: ScanSummary):
         yield table
 
 
-def _start_worker(pairs: list, alpha: float) -> None:
-    """Pool initializer: one scanner per process; one tokenizer thread per process (the pool is the parallelism)."""
+def _start_worker(keyring: Keyring, alpha: float, parent_pid: int) -> None:
+    """Pool initializer: bound to the scan's life; one scanner and one tokenizer thread per process."""
     global _scanner
+    die_with_parent(parent_pid)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
-    _scanner = Scanner(pairs, alpha=alpha)
+    _scanner = Scanner(keyring, alpha=alpha)
 
 
 def _scan_part(batch: pa.Table, part: Path) -> tuple[int, int]:
@@ -136,16 +151,18 @@ def _scan_part(batch: pa.Table, part: Path) -> tuple[int, int]:
     return len(result), tokens
 
 
-def _fingerprint(sources, pairs, alpha, id_column, text_column, batch_rows) -> str:
+def _fingerprint(sources, keyring, alpha, id_column, text_column, batch_rows, max_text_bytes) -> str:
     """What decides the parts' contents: the input files (path, size, modification time) and every setting."""
     description = {
         "greenmark": __version__,
         "inputs": [(str(s.path.resolve()), s.path.stat().st_size, s.path.stat().st_mtime_ns) for s in sources],
-        "key_ids": [key.key_id for key, _ in pairs],
-        "specs": [spec.to_json() for _, spec in pairs],
+        "key_ids": keyring.key_ids,
+        "specs": [spec.to_json() for spec, keys, _ in keyring.groups for _ in keys],
         "alpha": alpha,
         "columns": [id_column, text_column],
         "batch_rows": batch_rows,
+        "batch_bytes": BATCH_BYTES,
+        "max_text_bytes": max_text_bytes,
     }
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()
 
@@ -157,5 +174,5 @@ def _prepare_parts(parts: Path, fingerprint: str) -> None:
         return
     if parts.exists():
         shutil.rmtree(parts)
-    parts.mkdir(parents=True)
+    parts.mkdir()
     manifest.write_text(json.dumps({"fingerprint": fingerprint}))

@@ -1,7 +1,8 @@
 """Writing scan results: Parquet or JSONL chosen by the output's extension, never a truncated file.
 
 Rows are streamed into a temporary file beside the output, flushed to disk, then renamed over
-it: a crash leaves the previous file (or none), never half of a new one.
+it: a crash leaves the previous file (or none), never half of a new one. The output's directory
+must exist (no command creates the directories above an output it is given).
 
 >>> import pathlib, tempfile
 >>> import pyarrow as pa
@@ -45,7 +46,6 @@ def output_format(path: Path) -> str:
 def write_atomically(tables: Iterable[pa.Table], path: Path) -> int:
     """Write every row of ``tables`` (one schema) to ``path`` by way of a temporary file; returns the row count."""
     kind = output_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     rows = 0
     try:

@@ -1,10 +1,10 @@
 """The Ray Data engine (``pip install 'greenmark[ray]'``): ``Scanner`` actors in ``Dataset.map_batches``.
 
 ``scan_dataset`` adds the detection columns to any Ray ``Dataset`` with an id and a text column:
-each actor of a fixed pool builds one ``Scanner`` (tokenizer and keyring) when it starts and
-scans Arrow batches. The keys travel as the actor's constructor arguments, which Ray Data
-keeps in Ray's in-memory object store; greenmark never writes them to a file, an environment
-variable or a log line. Ray itself spills objects to local disk when the store runs out of
+each actor of a fixed pool builds one ``Scanner`` over the keyring when it starts and scans
+Arrow batches. The keyring (keys and tokenizers) travels as the actor's constructor argument,
+which Ray Data keeps in Ray's in-memory object store; greenmark never writes the keys to a
+file, an environment variable or a log line. Ray itself spills objects to local disk when the store runs out of
 memory: on clusters that scan with secrets, disable spilling or spill to an encrypted disk.
 Ray's driver also logs, once per scan, that the actors' constructor arguments live in the
 object store (its warning about restarting actors); it is expected.
@@ -16,9 +16,11 @@ the output as the local engine does.
 >>> import ray
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
 >>> _ = ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)  # doctest: +SKIP
->>> keys = [(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(default_tokenizer()))]
+>>> from greenmark.watermark.keyring import Keyring
+>>> tokenizer = default_tokenizer()
+>>> keyring = Keyring([(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(tokenizer))], tokenizer)
 >>> dataset = ray.data.from_items([{"id": "a", "text": "Call me Ishmael."}])  # doctest: +SKIP
->>> scan_dataset(dataset, keys, workers=1).take(1)[0]["decision"]  # doctest: +SKIP
+>>> scan_dataset(dataset, keyring, workers=1).take(1)[0]["decision"]  # doctest: +SKIP
 'insufficient_evidence'
 """
 
@@ -34,16 +36,18 @@ from pathlib import Path
 import ray
 from ray.data import ActorPoolStrategy, DataContext, Dataset
 
+from greenmark.input_size import DEFAULT_MAX_INPUT_BYTES
 from greenmark.scanning.outputs import output_format, write_atomically
 from greenmark.scanning.scanner import ScanError, Scanner
 from greenmark.scanning.sources import BATCH_ROWS, Source, count_rows, read_batches
 from greenmark.scanning.summary import ScanSummary
 from greenmark.watermark import DEFAULT_ALPHA
+from greenmark.watermark.keyring import Keyring
 
 
 def scan_dataset(
     dataset: Dataset,
-    keys: Sequence,
+    keyring: Keyring,
     *,
     workers: int | None = None,
     alpha: float = DEFAULT_ALPHA,
@@ -59,7 +63,7 @@ def scan_dataset(
     return dataset.map_batches(
         Scanner,
         fn_constructor_kwargs={
-            "keys": [(entry[0], entry[1]) for entry in keys],
+            "keyring": keyring,
             "alpha": alpha,
             "id_column": id_column,
             "text_column": text_column,
@@ -74,7 +78,7 @@ def scan_dataset(
 
 def scan_with_ray(
     sources: Sequence[Source],
-    keys: Sequence,
+    keyring: Keyring,
     output: Path,
     *,
     workers: int | None = None,
@@ -82,6 +86,7 @@ def scan_with_ray(
     id_column: str = "id",
     text_column: str = "text",
     batch_rows: int = BATCH_ROWS,
+    max_text_bytes: int = DEFAULT_MAX_INPUT_BYTES,
     on_progress: Callable[[int], None] | None = None,
 ) -> ScanSummary:
     """Scan ``sources`` into ``output`` on Ray: the cluster at ``RAY_ADDRESS``, or a local Ray started here.
@@ -98,12 +103,13 @@ def scan_with_ray(
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False  # the caller reports progress (on_progress)
     started = time.perf_counter()
-    batches = math.ceil(count_rows(sources) / batch_rows)
+    batches = math.ceil(count_rows(sources, max_text_bytes) / batch_rows)
     if not batches:
         raise ScanError("the input holds no document")
     workers = min(workers or int(ray.cluster_resources().get("CPU", 1)), batches)  # no actor left without work
-    dataset = ray.data.from_arrow(list(read_batches(sources, id_column, text_column, batch_rows)))  # a block a batch
-    scanned = scan_dataset(dataset, keys, workers=workers, alpha=alpha, batch_rows=batch_rows)
+    blocks = list(read_batches(sources, id_column, text_column, batch_rows, max_text_bytes=max_text_bytes))
+    dataset = ray.data.from_arrow(blocks)  # a block a batch
+    scanned = scan_dataset(dataset, keyring, workers=workers, alpha=alpha, batch_rows=batch_rows)
     summary = ScanSummary()
     advance = on_progress or (lambda rows: None)
 

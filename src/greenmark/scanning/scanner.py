@@ -1,9 +1,10 @@
 """``Scanner``: the batch entry point; a table of documents in, the same table with detection columns out.
 
-One ``Scanner`` loads the tokenizer and builds the tenant's keyring once, then scans any number
-of tables: a pyarrow ``Table`` or a pandas ``DataFrame`` with an id and a text column. It is
-also the callable class Ray Data's ``Dataset.map_batches`` instantiates once per actor (see
-``greenmark.scanning.ray_data``); it imports no engine itself.
+One ``Scanner`` holds a keyring (a tenant's: ``KeyStore.keyring(tenant)``; or any
+``Keyring``), then scans any number of tables: a pyarrow ``Table`` or a pandas ``DataFrame``
+with an id and a text column. It is also the callable class Ray Data's
+``Dataset.map_batches`` instantiates once per actor (see ``greenmark.scanning.ray_data``); it
+imports no engine itself.
 
 Added columns (``RESULT_COLUMNS``): ``decision``, ``p_value``, ``z_score``, ``num_scored_tokens``,
 ``key_id``, ``num_hypotheses`` (all from ``DetectionResult``, null for a bad row) and ``error``
@@ -12,8 +13,9 @@ input (set by a reader, say) marks rows not to scan and is kept.
 
 >>> import pyarrow as pa
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
+>>> from greenmark.watermark.keyring import Keyring
 >>> spec = WatermarkSpec.for_tokenizer(default_tokenizer())
->>> scanner = Scanner([(WatermarkKey.generate(), spec)])
+>>> scanner = Scanner(Keyring([(WatermarkKey.generate(), spec)], default_tokenizer()))
 >>> table = pa.table({"id": ["a", "b"], "text": ["Call me Ishmael. " * 20, ""]})
 >>> scanner(table).select(["id", "decision", "error"]).to_pylist()[1]
 {'id': 'b', 'decision': None, 'error': 'text is empty'}
@@ -26,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import pyarrow as pa
 
 from greenmark.scanning.texts import decode_text
-from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, WatermarkError, default_tokenizer
+from greenmark.watermark import DEFAULT_ALPHA, DetectionResult, WatermarkError
 from greenmark.watermark.keyring import Keyring
 
 RESULT_SCHEMA = pa.schema(
@@ -48,21 +50,19 @@ class ScanError(WatermarkError):
 
 
 class Scanner:
-    """Scans tables of documents for the watermark of any of ``keys``.
+    """Scans tables of documents for the watermark of any key of ``keyring``.
 
     Args:
-        keys: ``(WatermarkKey, WatermarkSpec)`` pairs (or the key store's ``DetectionKey`` triples);
-            specs may differ, p-values are corrected for every key tested.
+        keyring: the keys to test (specs and schemes may differ; p-values are corrected for
+            every key tested).
         alpha: family-wise false-positive rate per document.
         id_column, text_column: the input columns; the id is passed through untouched.
-        tokenizers: tokenizers for keys made for other models (the default model's is always tried).
 
-    Keys made for a tokenizer not given are left out; their ids are in ``skipped``.
-
-    >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
+    >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
+    >>> from greenmark.watermark.keyring import Keyring
     >>> foreign = WatermarkSpec(vocab_size=50_000, tokenizer_fingerprint="sha256:0")
     >>> try:
-    ...     Scanner([(WatermarkKey.generate(), foreign)])
+    ...     Scanner(Keyring([(WatermarkKey.generate(), foreign)], default_tokenizer(), skip_unmatched=True))
     ... except ScanError as error:
     ...     print(error)
     no key left to test: every key was made for another tokenizer
@@ -70,18 +70,15 @@ class Scanner:
 
     def __init__(
         self,
-        keys: Iterable[Sequence],
+        keyring: Keyring,
         *,
         alpha: float = DEFAULT_ALPHA,
         id_column: str = "id",
         text_column: str = "text",
-        tokenizers: Sequence = (),
     ):
-        pairs = [(entry[0], entry[1]) for entry in keys]
-        self.keyring = Keyring(pairs, [default_tokenizer(), *tokenizers], skip_unmatched=True)
-        if not self.keyring.groups:
+        if not keyring.groups:
             raise ScanError("no key left to test: every key was made for another tokenizer")
-        self.skipped = self.keyring.skipped
+        self.keyring = keyring
         self.alpha = alpha
         self.id_column = id_column
         self.text_column = text_column
@@ -126,7 +123,9 @@ class Scanner:
         """Scan an iterator of tables (or data frames) lazily, one result per input.
 
         >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
-        >>> scanner = Scanner([(WatermarkKey.generate(), WatermarkSpec.for_tokenizer(default_tokenizer()))])
+        >>> from greenmark.watermark.keyring import Keyring
+        >>> spec = WatermarkSpec.for_tokenizer(default_tokenizer())
+        >>> scanner = Scanner(Keyring([(WatermarkKey.generate(), spec)], default_tokenizer()))
         >>> batches = (pa.table({"id": [i], "text": [None]}) for i in range(3))
         >>> [t.column("error")[0].as_py() for t in scanner.scan_many(batches)]
         ['text is missing', 'text is missing', 'text is missing']

@@ -7,7 +7,16 @@ could not even be read, e.g. a JSONL line that is not JSON). The order is determ
 scan's n-th batch is the same on every run (resuming relies on it).
 
 Ids: a text file's path (relative to the directory given), a JSONL row's id field as a string
-(``FILE:LINE`` where it has none), a Parquet row's id column as stored.
+(its JSON where it is not a string; ``FILE:LINE`` where it has none), a Parquet row's id column
+as a string (``FILE:ROW`` where it is null). Ids and names that are not valid Unicode are
+escaped (``greenmark.display_names``).
+
+No row aborts a scan: a text file that cannot be read, a line that is not a JSON object, a
+text that is not a string, is missing, holds a lone surrogate or is larger than
+``max_text_bytes`` (a text file, a JSONL line or a Parquet value; see ``greenmark.input_size``),
+a Parquet column that does not hold text or a Parquet file or row group that cannot be decoded
+becomes a row with an ``error``. Only a Parquet file without the id or text column stops the
+scan, and it does so before any batch is read.
 
 >>> import pathlib, tempfile
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -26,13 +35,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from greenmark.display_names import display_name
+from greenmark.input_size import DEFAULT_MAX_INPUT_BYTES, InputTooLargeError, read_at_most, too_large_message
 from greenmark.scanning.outputs import JSONL_SUFFIXES, PARQUET_SUFFIXES
 from greenmark.scanning.scanner import ScanError
 
 BATCH_ROWS = 256
+BATCH_BYTES = 16_000_000  # a batch also ends before its texts pass this size (one larger text is a batch alone)
+READ_CHUNK_BYTES = 1 << 20
 SOURCE_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.large_binary()), ("error", pa.string())])
 
 
@@ -60,6 +75,8 @@ def find_sources(inputs: Iterable[str]) -> list[Source]:
             if not files:
                 raise ScanError(f"no file matches {given}")
             sources += files
+        elif path.exists():
+            raise ScanError(f"{given} is not a regular file or a directory")
         else:
             raise ScanError(f"no such file or directory: {given}")
     if not sources:
@@ -76,11 +93,12 @@ def _directory_sources(directory: Path) -> list[Source]:
     ]
     parquet = [path for path in files if path.suffix in PARQUET_SUFFIXES]
     if parquet:
-        return [Source(path, "parquet", str(path)) for path in parquet]
-    return [Source(path, "text", str(path.relative_to(directory))) for path in files]
+        return [Source(path, "parquet", display_name(str(path))) for path in parquet]
+    return [Source(path, "text", display_name(str(path.relative_to(directory)))) for path in files]
 
 
 def _file_source(path: Path, name: str) -> Source:
+    name = display_name(name)
     if path.suffix in PARQUET_SUFFIXES:
         return Source(path, "parquet", name)
     if path.suffix in JSONL_SUFFIXES:
@@ -88,78 +106,120 @@ def _file_source(path: Path, name: str) -> Source:
     return Source(path, "text", name)
 
 
-def count_rows(sources: Iterable[Source]) -> int:
+def count_rows(sources: Iterable[Source], max_text_bytes: int = DEFAULT_MAX_INPUT_BYTES) -> int:
     """How many documents the sources hold (Parquet from its metadata, JSONL by its non-blank lines)."""
     total = 0
     for source in sources:
         if source.kind == "parquet":
-            total += pq.ParquetFile(source.path).metadata.num_rows
+            try:
+                total += pq.ParquetFile(source.path).metadata.num_rows
+            except (OSError, pa.ArrowException):
+                total += 1  # its error row
         elif source.kind == "jsonl":
             with source.path.open("rb") as stream:
-                total += sum(1 for line in stream if line.strip())
+                total += sum(1 for _, line in _lines(stream, max_text_bytes) if line is None or line.strip())
         else:
             total += 1
     return total
 
 
 def read_batches(
-    sources: Iterable[Source], id_column: str = "id", text_column: str = "text", batch_rows: int = BATCH_ROWS
+    sources: Iterable[Source],
+    id_column: str = "id",
+    text_column: str = "text",
+    batch_rows: int = BATCH_ROWS,
+    *,
+    max_text_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+    batch_bytes: int = BATCH_BYTES,
 ) -> Iterator[pa.Table]:
-    """Every document of ``sources`` as ``SOURCE_SCHEMA`` tables of ``batch_rows`` rows (the last may be shorter)."""
+    """Every document of ``sources`` as ``SOURCE_SCHEMA`` tables of at most ``batch_rows`` rows and
+    ``batch_bytes`` of text (a larger text is a batch alone); texts over ``max_text_bytes`` become errors."""
+    sources = list(sources)
+    for source in sources:
+        if source.kind == "parquet":
+            _check_parquet_columns(source, id_column, text_column)
+    tables = _tables(sources, id_column, text_column, batch_rows, max_text_bytes)
     pending: list[pa.Table] = []
-    pending_rows = 0
-    for table in _tables(sources, id_column, text_column, batch_rows):
-        pending.append(table)
-        pending_rows += len(table)
-        while pending_rows >= batch_rows:
-            combined = pa.concat_tables(pending)
-            yield combined.slice(0, batch_rows).combine_chunks()
-            rest = combined.slice(batch_rows)
-            pending, pending_rows = [rest], len(rest)
+    pending_rows = pending_bytes = 0
+    for table in tables:
+        sizes = pc.fill_null(pc.binary_length(table.column("text")), 0).to_numpy(zero_copy_only=False)
+        start = 0
+        while start < len(table):
+            batch_sizes = pending_bytes + np.cumsum(sizes[start:])  # the batch's size if it ended at each row
+            fitting = int(np.searchsorted(batch_sizes, batch_bytes, side="right"))
+            take = min(len(table) - start, batch_rows - pending_rows, max(fitting, 0 if pending_rows else 1))
+            if take:
+                pending.append(table.slice(start, take))
+                pending_rows, pending_bytes, start = pending_rows + take, int(batch_sizes[take - 1]), start + take
+            if pending_rows == batch_rows or start < len(table):
+                yield pa.concat_tables(pending).combine_chunks()
+                pending, pending_rows, pending_bytes = [], 0, 0
     if pending_rows:
         yield pa.concat_tables(pending).combine_chunks()
 
 
-def _tables(sources, id_column: str, text_column: str, batch_rows: int) -> Iterator[pa.Table]:
+def _tables(sources, id_column: str, text_column: str, batch_rows: int, limit: int) -> Iterator[pa.Table]:
     text_files: list[Source] = []
     for source in sources:
         if source.kind == "text":
             text_files.append(source)
             if len(text_files) == batch_rows:
-                yield _text_files_table(text_files)
+                yield _text_files_table(text_files, limit)
                 text_files = []
             continue
         if text_files:
-            yield _text_files_table(text_files)
+            yield _text_files_table(text_files, limit)
             text_files = []
         if source.kind == "jsonl":
-            yield from _jsonl_tables(source, id_column, text_column, batch_rows)
+            yield from _jsonl_tables(source, id_column, text_column, batch_rows, limit)
         else:
-            yield from _parquet_tables(source, id_column, text_column, batch_rows)
+            yield from _parquet_tables(source, id_column, text_column, batch_rows, limit)
     if text_files:
-        yield _text_files_table(text_files)
+        yield _text_files_table(text_files, limit)
 
 
-def _text_files_table(sources: list[Source]) -> pa.Table:
+def _text_files_table(sources: list[Source], limit: int) -> pa.Table:
     texts, errors = [], []
     for source in sources:
-        try:
-            texts.append(source.path.read_bytes())
-            errors.append(None)
-        except OSError as error:
-            texts.append(None)
-            errors.append(f"cannot read file: {error.strerror or error}")
+        text, error = _read_text_file(source.path, limit)
+        texts.append(text)
+        errors.append(error)
     return pa.table({"id": [s.name for s in sources], "text": texts, "error": errors}, schema=SOURCE_SCHEMA)
 
 
-def _jsonl_tables(source: Source, id_column: str, text_column: str, batch_rows: int) -> Iterator[pa.Table]:
+def _read_text_file(path: Path, limit: int) -> tuple[bytes | None, str | None]:
+    try:
+        with path.open("rb") as stream:
+            return read_at_most(stream, limit), None
+    except InputTooLargeError as error:
+        return None, f"text is {error}"
+    except OSError as error:
+        return None, f"cannot read file: {error.strerror or error}"
+
+
+def _lines(stream, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """``(number, line)`` for each line of ``stream``; ``None`` for a line over ``limit`` bytes (never read whole)."""
+    number = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(READ_CHUNK_BYTES)) and not rest.endswith(b"\n"):
+                pass
+            line = None
+        yield number, line
+
+
+def _jsonl_tables(source: Source, id_column: str, text_column: str, batch_rows: int, limit: int) -> Iterator[pa.Table]:
     ids, texts, errors = [], [], []
     with source.path.open("rb") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
+        for number, line in _lines(stream, limit):
+            if line is None:
+                row_id, text, error = None, None, f"line is {too_large_message(limit)}"
+            elif not line.strip():
                 continue
-            row_id, text, error = _jsonl_row(line, id_column, text_column)
-            ids.append(f"{source.name}:{number}" if row_id is None else str(row_id))
+            else:
+                row_id, text, error = _jsonl_row(line, id_column, text_column)
+            ids.append(f"{source.name}:{number}" if row_id is None else _id_text(row_id))
             texts.append(text)
             errors.append(error)
             if len(ids) == batch_rows:
@@ -177,36 +237,94 @@ def _jsonl_row(line: bytes, id_column: str, text_column: str) -> tuple[object, b
         return None, None, "line is not valid JSON"
     if not isinstance(row, dict):
         return None, None, "line is not a JSON object"
-    text = row.get(text_column)
-    if isinstance(text, str):
-        text = text.encode("utf-8", errors="surrogateescape")
-    elif text is not None:
-        return row.get(id_column), None, f"text is a JSON {type(text).__name__}, not a string"
-    return row.get(id_column), text, None
+    row_id, text = row.get(id_column), row.get(text_column)
+    if text is None:
+        return row_id, None, None
+    if not isinstance(text, str):
+        return row_id, None, f"text is a JSON {type(text).__name__}, not a string"
+    try:
+        return row_id, text.encode("utf-8", errors="surrogateescape"), None
+    except UnicodeEncodeError as error:  # a JSON escape of half a surrogate pair, e.g. "\\ud800"
+        return row_id, None, f"text is not valid Unicode (a lone surrogate at character {error.start})"
 
 
-def _parquet_tables(source: Source, id_column: str, text_column: str, batch_rows: int) -> Iterator[pa.Table]:
-    _check_parquet_columns(source, id_column, text_column)
-    parquet = pq.ParquetFile(source.path)
-    for batch in parquet.iter_batches(batch_size=batch_rows, columns=[id_column, text_column]):
-        yield _parquet_rows(pa.Table.from_batches([batch]), id_column, text_column)
+def _id_text(value) -> str:
+    """A JSONL id as text: a string as it is, anything else as its JSON; escaped where not valid Unicode."""
+    return display_name(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def _parquet_tables(
+    source: Source, id_column: str, text_column: str, batch_rows: int, limit: int
+) -> Iterator[pa.Table]:
+    """The file's rows batch by batch; a row group that cannot be decoded gives one error row per row."""
+    try:
+        parquet = pq.ParquetFile(source.path)
+    except (OSError, pa.ArrowException) as error:
+        yield _error_rows([source.name], f"cannot read Parquet file: {_one_line(error)}")
+        return
+    first_row = 0
+    for group in range(parquet.num_row_groups):
+        group_end = first_row + parquet.metadata.row_group(group).num_rows
+        try:
+            for batch in parquet.iter_batches(
+                batch_size=batch_rows, row_groups=[group], columns=[id_column, text_column]
+            ):
+                yield _parquet_rows(pa.Table.from_batches([batch]), id_column, text_column, source, first_row, limit)
+                first_row += batch.num_rows
+        except (OSError, pa.ArrowException) as error:
+            names = [f"{source.name}:{row + 1}" for row in range(first_row, group_end)]
+            yield _error_rows(names, f"cannot read Parquet row group {group}: {_one_line(error)}")
+        first_row = group_end
 
 
 def _check_parquet_columns(source: Source, id_column: str, text_column: str) -> None:
-    """Raise ``ScanError`` unless the Parquet file has both columns (read from its footer only)."""
-    names = pq.read_schema(source.path).names
+    """Raise ``ScanError`` unless the Parquet file has both columns (read from its footer only; an unreadable
+    footer is left to the reader, which reports the file as an error row)."""
+    try:
+        names = pq.read_schema(source.path).names
+    except (OSError, pa.ArrowException):
+        return
     for column in (id_column, text_column):
         if column not in names:
-            raise ScanError(f"no column {column!r} in {source.path} (columns: {', '.join(names)})")
+            raise ScanError(f"no column {column!r} in {source.name} (columns: {', '.join(names)})")
 
 
-def _parquet_rows(table: pa.Table, id_column: str = "id", text_column: str = "text") -> pa.Table:
-    """Rows read from Parquet in ``SOURCE_SCHEMA``: the id as a string, the text as bytes, no reader error."""
+def _parquet_rows(table: pa.Table, id_column: str, text_column: str, source: Source, first_row: int, limit: int):
+    """Rows read from Parquet in ``SOURCE_SCHEMA``: the id as text, the text as bytes, an error where it has none."""
+    ids = _parquet_ids(table.column(id_column), source.name, first_row)
+    column = table.column(text_column)
+    try:
+        texts = column.cast(pa.large_binary())
+    except pa.ArrowNotImplementedError:
+        return _error_rows(ids, f"text is a Parquet {column.type} column, not text")
+    too_large = pc.fill_null(pc.greater(pc.binary_length(texts), limit), False)
     return pa.table(
         {
-            "id": table.column(id_column).cast(pa.string()),
-            "text": table.column(text_column).cast(pa.large_binary()),
-            "error": pa.nulls(table.num_rows, pa.string()),
+            "id": ids,
+            "text": pc.if_else(too_large, pa.scalar(None, pa.large_binary()), texts),
+            "error": pc.if_else(too_large, f"text is {too_large_message(limit)}", pa.scalar(None, pa.string())),
         },
         schema=SOURCE_SCHEMA,
     )
+
+
+def _parquet_ids(column, name: str, first_row: int) -> list[str]:
+    """Ids as text (escaped where not valid Unicode, JSON for nested values); ``FILE:ROW`` for a null id."""
+    try:
+        values = [
+            None if value is None else display_name(value) for value in column.cast(pa.large_binary()).to_pylist()
+        ]
+    except pa.ArrowNotImplementedError:
+        try:
+            values = column.cast(pa.string()).to_pylist()
+        except pa.ArrowNotImplementedError:
+            values = [None if value is None else json.dumps(value, default=str) for value in column.to_pylist()]
+    return [f"{name}:{first_row + row + 1}" if value is None else value for row, value in enumerate(values)]
+
+
+def _error_rows(ids: list[str], error: str) -> pa.Table:
+    return pa.table({"id": ids, "text": [None] * len(ids), "error": [error] * len(ids)}, schema=SOURCE_SCHEMA)
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())

@@ -14,6 +14,7 @@ True
 """
 
 from greenmark.store.api_keys import API_SCOPES, DEFAULT_SCOPES, ApiKeyInfo, CreatedApiKey
+from greenmark.store.audit import AuditEntry, AuditRecord, ChainCheck
 from greenmark.store.errors import (
     AuthenticationError,
     DuplicateKeyError,
@@ -26,7 +27,9 @@ from greenmark.store.errors import (
     UnknownApiKeyError,
     UnknownKeyError,
 )
+from greenmark.store.keyring import TenantKeyring
 from greenmark.store.models import KeyStatus
+from greenmark.store.receipt_keys import ReceiptPublicKey
 from greenmark.store.settings import StoreSettings
 from greenmark.store.store import DEFAULT_TENANT, KeyStore
 from greenmark.store.stored_key import DetectionKey, StoredKey
@@ -36,7 +39,10 @@ __all__ = [
     "DEFAULT_SCOPES",
     "DEFAULT_TENANT",
     "ApiKeyInfo",
+    "AuditEntry",
+    "AuditRecord",
     "AuthenticationError",
+    "ChainCheck",
     "CreatedApiKey",
     "DetectionKey",
     "DuplicateKeyError",
@@ -45,11 +51,13 @@ __all__ = [
     "KeyStatus",
     "KeyStore",
     "MasterKeyError",
+    "ReceiptPublicKey",
     "SchemaVersionError",
     "StoreError",
     "StoreSettings",
     "StoreUnavailableError",
     "StoredKey",
+    "TenantKeyring",
     "UnknownApiKeyError",
     "UnknownKeyError",
 ]

@@ -20,7 +20,7 @@ from datetime import datetime
 from greenmark.store.errors import InvalidArgumentError
 
 API_KEY_PREFIX = "gmak"
-API_SCOPES = ("detect", "generate", "green-marks")
+API_SCOPES = ("audit", "detect", "generate", "green-marks")
 DEFAULT_SCOPES = ("detect", "generate")
 _TOKEN = re.compile(rf"^({API_KEY_PREFIX}_[0-9a-f]{{12}})_[A-Za-z0-9_-]{{43}}$")
 

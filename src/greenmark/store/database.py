@@ -22,6 +22,7 @@ from greenmark.store.errors import InvalidArgumentError, StoreUnavailableError
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 WRITE_OPTION = "greenmark_write"
+EXAMPLE_URL = "postgresql+psycopg://user:password@host/db"
 UNAVAILABLE_ERRORS = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 
 
@@ -29,14 +30,21 @@ def create_store_engine(url: str, timeout: float) -> Engine:
     """An engine for ``url`` (SQLite or PostgreSQL) that waits at most ``timeout`` seconds for locks."""
     try:
         parsed = make_url(url)
-    except exc.ArgumentError as error:
-        raise InvalidArgumentError(f"not a database URL: {url!r}") from error
+    except (exc.ArgumentError, ValueError) as error:  # the URL is not echoed: it may hold a password
+        raise InvalidArgumentError(f"not a database URL ({error}), e.g. {EXAMPLE_URL}") from error
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise InvalidArgumentError(f"the key store supports {' and '.join(SUPPORTED_BACKENDS)} URLs, got {backend!r}")
-    if backend == "sqlite":
-        return _sqlite_engine(parsed, timeout)
-    return _postgres_engine(parsed, timeout)
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(parsed, timeout)
+        return _postgres_engine(parsed, timeout)
+    except exc.NoSuchModuleError as error:
+        raise InvalidArgumentError(f"unknown database driver {parsed.drivername!r}, e.g. {EXAMPLE_URL}") from error
+    except ImportError as error:
+        raise InvalidArgumentError(
+            f"the database driver {parsed.drivername!r} is not installed ({error.name or error})"
+        ) from error
 
 
 def _sqlite_engine(url, timeout: float) -> Engine:

@@ -14,12 +14,15 @@ first uses racing each other end up with the same key.
 
 import base64
 import binascii
+import logging
 import os
 import secrets
 from pathlib import Path
 
 from greenmark.store.crypto import MASTER_KEY_BYTES
 from greenmark.store.errors import MasterKeyError
+
+logger = logging.getLogger(__name__)
 
 
 def parse_master_key(text: str | bytes) -> bytes:
@@ -52,11 +55,23 @@ def parse_master_key(text: str | bytes) -> bytes:
 
 
 def read_key_file(path: Path) -> bytes:
-    """The master key stored in ``path``."""
+    """The master key stored in ``path``; a warning (logged) when group or others may access the file, as ssh does."""
     try:
-        return parse_master_key(path.read_text())
+        data = path.read_bytes()
+        mode = path.stat().st_mode & 0o777
     except OSError as error:
         raise MasterKeyError(f"cannot read the master key file {path}: {error.strerror}") from error
+    if mode & 0o077:
+        logger.warning(
+            "warning: the master key file %s is accessible by group or others (mode %04o): run chmod 600 %s",
+            path,
+            mode,
+            path,
+        )
+    try:
+        return parse_master_key(data.decode("ascii"))
+    except UnicodeDecodeError:
+        raise MasterKeyError(f"the master key file {path} is malformed: it is not ASCII text") from None
     except MasterKeyError as error:
         raise MasterKeyError(f"the master key file {path} is malformed: {error}") from error
 

@@ -5,8 +5,13 @@
 one row: a value sealed under the master key, so a wrong master key is recognised on open.
 A partial unique index lets at most one version per (tenant, name) be active.
 
+``receipt_signing_keys`` hold the Ed25519 keys that sign detection receipts (the private key
+AES-GCM encrypted; at most one active; retired ones stay for their public keys).
+``audit_records`` is the hash-chained detection log, one chain per tenant; ``audit_chain_heads``
+holds each chain's newest record and where pruning cut it (see ``greenmark.store.audit``).
+
 >>> sorted(Base.metadata.tables)
-['api_keys', 'store_info', 'tenants', 'watermark_keys']
+['api_keys', 'audit_chain_heads', 'audit_records', 'receipt_signing_keys', 'store_info', 'tenants', 'watermark_keys']
 """
 
 from datetime import UTC, datetime
@@ -14,10 +19,13 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
+    Double,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -150,3 +158,69 @@ class StoreInfo(Base):
     master_key_check_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
     master_key_check_ciphertext: Mapped[bytes] = mapped_column(LargeBinary(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class ReceiptSigningKeyRecord(Base):
+    """An Ed25519 receipt-signing key: ``kid`` (RFC 7638 thumbprint), public key, AES-GCM sealed private key."""
+
+    __tablename__ = "receipt_signing_keys"
+    __table_args__ = (
+        Index(
+            "uq_receipt_signing_keys_one_active",
+            "active",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    secret_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
+    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary(64))
+    active: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditRecordRow(Base):
+    """One logged detection: who asked, the text's hash and the verdict; never the text or a secret.
+
+    ``record_hash`` is the SHA-256 of the record's fields, ``previous_hash`` included, so each
+    record seals the one before it in its tenant's chain.
+    """
+
+    __tablename__ = "audit_records"
+    __table_args__ = (
+        UniqueConstraint("tenant", "sequence"),
+        Index("ix_audit_records_tenant_recorded_at", "tenant", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    sequence: Mapped[int] = mapped_column(BigInteger())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16))
+    api_key_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(32))
+    p_value: Mapped[float] = mapped_column(Double())
+    key_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    receipt_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """Per tenant: the newest record of its audit chain, and the last record pruning removed."""
+
+    __tablename__ = "audit_chain_heads"
+
+    tenant: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(BigInteger())
+    last_hash: Mapped[str] = mapped_column(String(64))
+    last_recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    pruned_through_sequence: Mapped[int] = mapped_column(BigInteger())
+    pruned_through_hash: Mapped[str] = mapped_column(String(64))

@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -26,7 +27,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from greenmark.store import migrations
+from greenmark.receipts import ReceiptSigner
+from greenmark.store import audit, migrations, receipt_keys
 from greenmark.store.api_keys import (
     DEFAULT_SCOPES,
     ApiKeyInfo,
@@ -36,6 +38,7 @@ from greenmark.store.api_keys import (
     new_api_key,
     parse_api_key_id,
 )
+from greenmark.store.audit import AuditEntry, AuditRecord, ChainCheck
 from greenmark.store.crypto import (
     MASTER_KEY_CHECK_ASSOCIATED_DATA,
     MASTER_KEY_CHECK_PLAINTEXT,
@@ -53,12 +56,16 @@ from greenmark.store.errors import (
     UnknownApiKeyError,
     UnknownKeyError,
 )
+from greenmark.store.keyring import TenantKeyring
 from greenmark.store.master_key import parse_master_key, read_key_file, read_or_create_key_file
 from greenmark.store.models import ApiKeyRecord, KeyStatus, StoreInfo, Tenant, WatermarkKeyRecord, utc_now
-from greenmark.store.settings import StoreSettings
+from greenmark.store.receipt_keys import ReceiptPublicKey
+from greenmark.store.settings import StoreSettings, load_settings
 from greenmark.store.stored_key import DetectionKey, StoredKey
+from greenmark.watermark.detector import MIN_SCORED_TOKENS
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
+from greenmark.watermark.tokenizer import default_tokenizer
 
 DEFAULT_TENANT = "default"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -83,10 +90,11 @@ class KeyStore:
     taking ``tenant=None`` search all tenants; a tenant given restricts them to that tenant's keys.
     """
 
-    def __init__(self, engine: Engine, box: SecretBox):
+    def __init__(self, engine: Engine, box: SecretBox, audit_retention_days: float | None = None):
         self._engine = engine
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         self._box = box
+        self.audit_retention_days = audit_retention_days
 
     @classmethod
     def open(
@@ -105,7 +113,7 @@ class KeyStore:
         ...     store.list_keys()
         []
         """
-        settings = StoreSettings(**({} if home is None else {"home": Path(home)}))
+        settings = load_settings(**({} if home is None else {"home": Path(home)}))
         engine = create_store_engine(url or settings.database_url, settings.db_timeout)
         try:
             with translate_errors(engine):
@@ -116,7 +124,7 @@ class KeyStore:
                 if not up_to_date:
                     with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
                         migrations.upgrade(connection)
-                return cls(engine, _unlock(engine, settings, master_key))
+                return cls(engine, _unlock(engine, settings, master_key), settings.audit_retention_days)
         except BaseException:
             engine.dispose()
             raise
@@ -300,6 +308,23 @@ class KeyStore:
                 detection_keys.append(DetectionKey(self._decrypt(record), stored.spec, stored))
         return detection_keys
 
+    def keyring(
+        self, tenant: str = DEFAULT_TENANT, tokenizers=None, *, min_scored_tokens: int = MIN_SCORED_TOKENS
+    ) -> TenantKeyring:
+        """The keyring detection uses for ``tenant``: every non-retired key version, of any scheme.
+
+        ``tokenizers`` (default: the embedded model's) are those detection may use; keys made for
+        another are left out (``skipped_keys``). An unknown tenant gives an empty keyring.
+
+        >>> import tempfile
+        >>> with KeyStore.open(home=tempfile.mkdtemp()) as store:
+        ...     store.keyring("nobody").key_ids
+        []
+        """
+        tokenizers = [default_tokenizer()] if tokenizers is None else tokenizers
+        keys = self.keys_for_detection(tenant)
+        return TenantKeyring(tenant, keys, tokenizers, min_scored_tokens=min_scored_tokens)
+
     def create_api_key(self, tenant: str = DEFAULT_TENANT, *, scopes=DEFAULT_SCOPES) -> CreatedApiKey:
         """A new API key for ``tenant``; ``.api_key`` holds the token, which is shown this once and never stored.
 
@@ -380,6 +405,106 @@ class KeyStore:
         if record is None or not matches or record.revoked_at is not None:
             raise AuthenticationError("invalid or revoked API key")
         return _api_key_info(record)
+
+    # -- receipt signing keys ----------------------------------------------------------------
+    def receipt_signer(self) -> ReceiptSigner:
+        """The active receipt-signing key, generated (and stored sealed under the master key) on first use.
+
+        >>> import tempfile
+        >>> with KeyStore.open(home=tempfile.mkdtemp()) as store:
+        ...     store.receipt_signer().kid == store.receipt_signer().kid
+        True
+        """
+        with self._read() as session:
+            record = receipt_keys.active_record(session)
+        if record is None:
+            try:
+                with self._write() as session:
+                    record = receipt_keys.active_record(session, for_update=True) or receipt_keys.add_signing_key(
+                        session, self._box
+                    )
+            except IntegrityError:  # a concurrent first use made one (one active key: a unique index)
+                with self._read() as session:
+                    record = receipt_keys.active_record(session)
+        return receipt_keys.open_signer(record, self._box)
+
+    def rotate_receipt_key(self) -> ReceiptPublicKey:
+        """Retire the active receipt-signing key (its public key stays published) and make a new one.
+
+        >>> import tempfile
+        >>> with KeyStore.open(home=tempfile.mkdtemp()) as store:
+        ...     old = store.receipt_signer().kid
+        ...     new = store.rotate_receipt_key().kid
+        ...     [(key.kid == new, key.active) for key in store.receipt_public_keys()]
+        [(False, False), (True, True)]
+        """
+        with self._write() as session:
+            current = receipt_keys.active_record(session, for_update=True)
+            if current is not None:
+                current.active, current.retired_at = False, utc_now()
+                session.flush()  # the old key stops being active before the new one is inserted
+            record = receipt_keys.add_signing_key(session, self._box)
+        return next(key for key in self.receipt_public_keys() if key.kid == record.kid)
+
+    def receipt_public_keys(self) -> list[ReceiptPublicKey]:
+        """Every receipt-signing key's public half (active and retired), oldest first."""
+        with self._read() as session:
+            return receipt_keys.public_keys(session)
+
+    # -- audit log -------------------------------------------------------------------------
+    def append_audit(self, entries: list[AuditEntry]) -> list[AuditRecord]:
+        """Append ``entries`` to their tenants' hash chains in one transaction; returns the records.
+
+        >>> import tempfile
+        >>> with KeyStore.open(home=tempfile.mkdtemp()) as store:
+        ...     records = store.append_audit([AuditEntry("acme", "ab" * 32, "not_watermarked", 0.5)] * 2)
+        ...     [record.sequence for record in records], store.verify_audit()[0].intact
+        ([1, 2], True)
+        """
+        if not entries:
+            return []
+        with translate_errors(self._engine), self._write_engine.begin() as connection:
+            return audit.append(connection, list(entries))
+
+    def audit_records(
+        self,
+        tenant: str | None = None,
+        *,
+        since: datetime | None = None,
+        after_sequence: int = 0,
+        limit: int | None = None,
+    ) -> list[AuditRecord]:
+        """Audit records (of ``tenant``, or all), oldest first, from ``since`` and after ``after_sequence``."""
+        return list(self.iter_audit(tenant, since=since, after_sequence=after_sequence, limit=limit))
+
+    def iter_audit(
+        self,
+        tenant: str | None = None,
+        *,
+        since: datetime | None = None,
+        after_sequence: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[AuditRecord]:
+        """Like ``audit_records``, streamed from one read transaction (for exports of any size)."""
+        with translate_errors(self._engine), self._engine.connect() as connection:
+            yield from audit.records(connection, tenant=tenant, since=since, after_sequence=after_sequence, limit=limit)
+
+    def verify_audit(self, tenant: str | None = None) -> list[ChainCheck]:
+        """Check the hash chain of ``tenant`` (or of every tenant with one): edits, deletions, a cut-off end."""
+        with translate_errors(self._engine), self._engine.connect() as connection:
+            return [audit.verify(connection, name) for name in ([tenant] if tenant else audit.tenants(connection))]
+
+    def prune_audit(self, before: datetime | None = None) -> int:
+        """Delete audit records older than ``before`` (default: the retention setting; none set: nothing).
+
+        Returns how many records went; the chains still verify from their first remaining record.
+        """
+        if before is None:
+            if self.audit_retention_days is None:
+                return 0
+            before = utc_now() - timedelta(days=self.audit_retention_days)
+        with translate_errors(self._engine), self._write_engine.begin() as connection:
+            return audit.prune(connection, before)
 
     def _add_version(
         self, session: Session, tenant: Tenant, name: str, version: int, spec: WatermarkSpec

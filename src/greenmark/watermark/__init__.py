@@ -25,6 +25,7 @@ from greenmark.watermark.errors import (
 )
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
+from greenmark.watermark.token_scores import TokenScores
 from greenmark.watermark.tokenizer import TextTokenizer, default_tokenizer
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidTokensError",
     "Span",
     "TextTokenizer",
+    "TokenScores",
     "TokenizerMismatchError",
     "WatermarkError",
     "WatermarkKey",

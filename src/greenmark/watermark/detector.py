@@ -1,9 +1,9 @@
-"""The detector: per document, one exact binomial test per key, corrected for every test made.
+"""The detector: per document, one exact test per key under the scheme's null, corrected for every test made.
 
-What is scored: each position with its full context (``spec.preceding_tokens`` earlier ids),
-after the prompt, with no special token in its window. Each distinct PRF input counts once
-per document, so repeated text cannot inflate the evidence. Under H0 the green count of the
-T scored pairs is Binomial(T, gamma) exactly.
+What is scored is ``greenmark.watermark.token_scores``' one rule (full context after the
+prompt, no special token in the window, each deduplication key once per document); the
+scheme (``spec.watermark_scheme``) supplies the statistic and its null, so under H0 the
+test is exact for every scheme. The decision is ``greenmark.watermark.decision``'s.
 
 Decisions are made at a family-wise false-positive rate ``alpha`` per document: the reported
 ``p_value`` is the smallest p-value over all tests (every key, and every window when spans
@@ -23,52 +23,37 @@ Below ``MIN_SCORED_TOKENS`` (16) scored pairs the decision is ``insufficient_evi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from greenmark.watermark import prf
 from greenmark.watermark.canonical import canonicalize
-from greenmark.watermark.errors import (
-    InvalidTextError,
-    TokenizerMismatchError,
-    WatermarkError,
+from greenmark.watermark.decision import (
+    INSUFFICIENT_EVIDENCE,
+    NOT_WATERMARKED,
+    WATERMARKED,
+    corrected_p_value,
+    decide,
 )
+from greenmark.watermark.errors import InvalidTextError, TokenizerMismatchError, WatermarkError
 from greenmark.watermark.key import WatermarkKey
-from greenmark.watermark.spans import best_segment, merge_windows, scan_windows, watermarked_segments
+from greenmark.watermark.spans import Span, locate_spans, scan_windows
 from greenmark.watermark.spec import WatermarkSpec
-from greenmark.watermark.statistics import binomial_test
+from greenmark.watermark.token_scores import TokenScores, score_documents
 from greenmark.watermark.tokenizer import TextTokenizer
+
+__all__ = ["INSUFFICIENT_EVIDENCE", "NOT_WATERMARKED", "WATERMARKED", "DetectionResult", "Detector", "Span"]
 
 DEFAULT_ALPHA = 1e-6
 MIN_SCORED_TOKENS = 16
-WATERMARKED = "watermarked"
-NOT_WATERMARKED = "not_watermarked"
-INSUFFICIENT_EVIDENCE = "insufficient_evidence"
-
-
-@dataclass(frozen=True)
-class Span:
-    """A located watermarked stretch: token indices ``[start_token, end_token)`` into the scored ids,
-    and character offsets into the canonical text when a text was given."""
-
-    start_token: int
-    end_token: int
-    start_char: int | None
-    end_char: int | None
-    p_value: float
-    z_score: float
-    num_scored_tokens: int
-    num_green_tokens: int
-    key_id: str
 
 
 @dataclass(frozen=True)
 class DetectionResult:
     """One document's verdict. ``p_value`` is family-wise corrected; ``raw_p_value`` is the
-    matching key's uncorrected whole-document p-value."""
+    matching key's uncorrected whole-document p-value; ``key_id`` and ``scheme`` (its spec's
+    versioned scheme id) name the key that matched, when watermarked."""
 
     decision: str
     p_value: float
@@ -82,36 +67,24 @@ class DetectionResult:
     raw_p_value: float
     spans: tuple[Span, ...] = ()
     normalizations: tuple[str, ...] = ()
+    scheme: str | None = None
+    min_scored_tokens: int = MIN_SCORED_TOKENS
 
     @property
     def is_watermarked(self) -> bool:
         return self.decision == WATERMARKED
 
+    @property
+    def tokens_needed(self) -> int:
+        """How many more scored tokens a decision needs: nonzero only for ``insufficient_evidence``.
+
+        Only distinct (context, token) pairs count, so the text needs at least this many more tokens.
+        """
+        return max(0, self.min_scored_tokens - self.num_scored_tokens)
+
     def to_dict(self) -> dict:
         """Plain JSON-ready fields."""
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """Scorable positions of several documents, concatenated."""
-
-    lengths: np.ndarray  # tokens per document
-    doc_of: np.ndarray  # document of each scorable position
-    local_of: np.ndarray  # index of each scorable position inside its document
-    contexts: np.ndarray  # [M, preceding_tokens]
-    tokens: np.ndarray  # [M]
-
-
-@dataclass(frozen=True)
-class _KeyScan:
-    """One document under one key: per-token indicators and every window's p-value."""
-
-    scored: np.ndarray
-    green: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
-    p_values: np.ndarray
 
 
 class Detector:
@@ -150,7 +123,8 @@ class Detector:
         self.special_token_ids = np.array(sorted(special), dtype=np.int64)
         self._is_special = np.zeros(spec.vocab_size, dtype=bool)
         self._is_special[self.special_token_ids[self.special_token_ids < spec.vocab_size]] = True
-        self._subkeys = [spec.subkeys(k) for k in self.keys]
+        self.scheme = spec.watermark_scheme
+        self._materials = [self.scheme.key_material(k) for k in self.keys]
 
     def _check_tokenizer(self, tokenizer: TextTokenizer) -> None:
         expected = self.spec.tokenizer_fingerprint
@@ -176,11 +150,21 @@ class Detector:
         spans: bool = False,
     ) -> list[DetectionResult]:
         """Test many sequences at once (one vectorised pass per key over all of them)."""
-        documents = [self.spec.check_tokens(ids).reshape(-1) for ids in token_ids]
+        documents = self._check_documents(token_ids)
         prompt_lengths = [0] * len(documents) if prompt_lengths is None else list(prompt_lengths)
         if len(prompt_lengths) != len(documents):
             raise WatermarkError("give one prompt length per sequence")
         return self._detect(documents, prompt_lengths, spans, offsets=None, normalizations=None)
+
+    def score_tokens(self, token_ids: Sequence, prompt_lengths: Sequence[int] | None = None) -> list[TokenScores]:
+        """The scoring table of the sequences under each key (one ``TokenScores`` per key, in ``keys`` order).
+
+        >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
+        >>> detector = Detector(WatermarkSpec(vocab_size=100), [WatermarkKey.generate()])
+        >>> detector.score_tokens([[5, 6, 5, 6, 5]])[0].num_scored_tokens.tolist()
+        [2]
+        """
+        return self._score(self._check_documents(token_ids), prompt_lengths, offsets=None)
 
     # -- text ------------------------------------------------------------------------------
     def detect(self, text: str, spans: bool = False) -> DetectionResult:
@@ -189,6 +173,17 @@ class Detector:
 
     def detect_many(self, texts: Sequence[str], spans: bool = False) -> list[DetectionResult]:
         """Canonicalise, tokenise (one parallel batch) and test many texts."""
+        documents, offsets, normalizations = self._encode(texts, offsets=spans)
+        return self._detect(documents, [0] * len(documents), spans, offsets, normalizations)
+
+    def score_texts(self, texts: Sequence[str]) -> list[TokenScores]:
+        """The scoring table of canonicalised, tokenised texts under each key, with character offsets
+        into the canonical texts (one ``TokenScores`` per key)."""
+        documents, offsets, _ = self._encode(texts, offsets=True)
+        return self._score(documents, None, offsets)
+
+    def _encode(self, texts: Sequence[str], offsets: bool):
+        """``(token ids, offsets or None, normalisations)`` per text, canonicalised first."""
         if self.tokenizer is None:
             raise WatermarkError("this detector has no tokenizer: pass tokenizer= or use detect_tokens")
         if isinstance(texts, str):
@@ -200,153 +195,80 @@ class Detector:
             if not text.strip():
                 raise InvalidTextError(f"text {index} is empty")
             canonical.append(canonicalize(text))
-        encoded = self.tokenizer.encode_batch([c.text for c in canonical], offsets=spans)
-        documents = [self.spec.check_tokens(ids) for ids, _ in encoded]
-        return self._detect(
-            documents,
-            [0] * len(documents),
-            spans,
-            offsets=[offsets for _, offsets in encoded] if spans else None,
-            normalizations=[c.normalizations for c in canonical],
-        )
+        encoded = self.tokenizer.encode_batch([c.text for c in canonical], offsets=offsets)
+        documents = self._check_documents([ids for ids, _ in encoded])
+        return documents, [o for _, o in encoded] if offsets else None, [c.normalizations for c in canonical]
+
+    def _check_documents(self, token_ids: Sequence) -> list[np.ndarray]:
+        """int64 arrays of ids, checked together (``InvalidTokensError`` outside the vocabulary)."""
+        documents = [np.asarray(ids).reshape(-1) for ids in token_ids]
+        documents = [ids if ids.size else ids.astype(np.int64) for ids in documents]
+        for ids in documents:  # one by one: a long document is not copied to be checked
+            self.spec.check_tokens(ids)
+        return [ids.astype(np.int64, copy=False) for ids in documents]
 
     # -- the test --------------------------------------------------------------------------
-    def _batch(self, documents: list[np.ndarray], prompt_lengths: list[int]) -> _Batch:
-        width = self.spec.preceding_tokens
-        lengths = np.array([len(d) for d in documents], dtype=np.int64)
-        flat = np.concatenate(documents) if documents else np.zeros(0, dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        doc_index = np.repeat(np.arange(len(documents)), lengths)
-        local = np.arange(len(flat)) - starts[doc_index]
-        first_scored = np.maximum(width, np.asarray(prompt_lengths, dtype=np.int64))
-        eligible = local >= first_scored[doc_index]
-        if self.special_token_ids.size:
-            special = np.concatenate([[0], np.cumsum(self._is_special[flat])])
-            positions = np.arange(len(flat))
-            window_start = np.maximum(positions - width, 0)
-            eligible &= (special[positions + 1] - special[window_start]) == 0
-        positions = np.flatnonzero(eligible)
-        contexts = flat[positions[:, None] - width + np.arange(width)]
-        return _Batch(lengths, doc_index[positions], local[positions], contexts, flat[positions])
+    def _score(self, documents, prompt_lengths, offsets) -> list[TokenScores]:
+        return [
+            score_documents(
+                self.scheme,
+                material,
+                documents,
+                prompt_lengths=prompt_lengths,
+                is_special=self._is_special,
+                offsets=offsets,
+            )
+            for material in self._materials
+        ]
 
     def _detect(self, documents, prompt_lengths, spans, offsets, normalizations) -> list[DetectionResult]:
-        batch = self._batch(documents, prompt_lengths)
-        count = len(documents)
-        num_keys = len(self.keys)
-        p_values = np.ones((num_keys, count))
-        z_scores = np.zeros((num_keys, count))
-        totals = np.zeros((num_keys, count), dtype=np.int64)
-        greens = np.zeros((num_keys, count), dtype=np.int64)
-        marks = []  # per key: (first-occurrence mask, green mask) over the batch's positions
-        for k, subkeys in enumerate(self._subkeys):
-            pair_inputs = self.spec.prf_inputs(subkeys, batch.contexts, batch.tokens)
-            green = prf.is_green_input(subkeys, pair_inputs, self.spec.threshold)
-            combined = (batch.doc_of.astype(np.uint64) << np.uint64(32)) | pair_inputs.astype(np.uint64)
-            first = np.zeros(len(combined), dtype=bool)
-            first[np.unique(combined, return_index=True)[1]] = True
-            totals[k] = np.bincount(batch.doc_of[first], minlength=count)
-            greens[k] = np.bincount(batch.doc_of[first & green], minlength=count)
-            test = binomial_test(greens[k], totals[k], self.spec.gamma)
-            p_values[k], z_scores[k] = test.p_value, test.z_score
-            marks.append((first, green & first))
-
-        scans = self._scan(batch, marks) if spans else [[] for _ in range(count)]
+        per_key = self._score(documents, prompt_lengths, offsets)
+        tests = [scores.test() for scores in per_key]
+        p_values = np.stack([test.p_value for test in tests])  # [keys, documents]
+        # the smallest p-value of each key over its whole-document test and (with spans) its windows
+        key_minimum, windows, located = p_values.copy(), np.zeros(len(documents), dtype=np.int64), []
+        if spans:
+            for d in range(len(documents)):
+                doc_scores = [scores.document(d) for scores in per_key]
+                scans = [scan_windows(scores) for scores in doc_scores]
+                windows[d] = len(scans[0].p_values)  # the same windows for every key
+                if windows[d]:
+                    key_minimum[:, d] = np.minimum(key_minimum[:, d], [scan.p_values.min() for scan in scans])
+                hypotheses = len(self.keys) * (1 + int(windows[d]))
+                found = []
+                for key, scores, scan in zip(self.keys, doc_scores, scans, strict=True):
+                    found += locate_spans(scores, scan, hypotheses, self.alpha, key.key_id)
+                located.append(tuple(sorted(found, key=lambda span: span.p_value)))
+        columns = np.arange(len(documents))
+        best = np.argmin(key_minimum, axis=0)
+        hypotheses = len(self.keys) * (1 + windows)
+        corrected = corrected_p_value(key_minimum[best, columns], hypotheses)
+        totals = np.stack([scores.num_scored_tokens for scores in per_key])[best, columns]
+        greens = np.stack([scores.num_green_tokens for scores in per_key])[best, columns]
+        z_scores = np.stack([test.z_score for test in tests])[best, columns].tolist()
+        raw = p_values[best, columns].tolist()
+        decisions = decide(corrected, totals, self.alpha, self.min_scored_tokens)
         results = []
-        for d in range(count):
-            # the smallest p-value of each key over its whole-document test and its windows
-            key_minimum = p_values[:, d].copy()
-            for k, scan in enumerate(scans[d]):
-                if scan.p_values.size:
-                    key_minimum[k] = min(key_minimum[k], scan.p_values.min())
-            windows_per_key = len(scans[d][0].p_values) if scans[d] else 0  # the same windows for every key
-            hypotheses = num_keys * (1 + windows_per_key)
-            best = int(np.argmin(key_minimum))
-            corrected = min(1.0, float(key_minimum[best]) * hypotheses)
-            total = int(totals[best, d])
-            if total < self.min_scored_tokens:
-                decision = INSUFFICIENT_EVIDENCE
-            elif corrected < self.alpha:
-                decision = WATERMARKED
-            else:
-                decision = NOT_WATERMARKED
-            located = self._spans(d, scans[d], hypotheses, offsets) if scans[d] else ()
+        for d, (decision, total, green, key) in enumerate(
+            zip(decisions, totals.tolist(), greens.tolist(), best, strict=True)
+        ):
+            watermarked = decision == WATERMARKED
             results.append(
                 DetectionResult(
                     decision=decision,
-                    p_value=corrected,
-                    z_score=float(z_scores[best, d]),
+                    p_value=corrected[d],
+                    z_score=z_scores[d],
                     num_scored_tokens=total,
-                    num_green_tokens=int(greens[best, d]),
-                    green_fraction=float(greens[best, d] / total) if total else 0.0,
-                    key_id=self.keys[best].key_id if decision == WATERMARKED else None,
-                    num_hypotheses=hypotheses,
+                    num_green_tokens=green,
+                    green_fraction=green / total if total else 0.0,
+                    key_id=self.keys[key].key_id if watermarked else None,
+                    num_hypotheses=int(hypotheses[d]),
                     alpha=self.alpha,
-                    raw_p_value=float(p_values[best, d]),
-                    spans=located,
+                    raw_p_value=raw[d],
+                    spans=located[d] if spans else (),
                     normalizations=tuple(normalizations[d]) if normalizations else (),
+                    scheme=self.spec.scheme_id if watermarked else None,
+                    min_scored_tokens=self.min_scored_tokens,
                 )
             )
         return results
-
-    def _scan(self, batch: _Batch, marks) -> list[list[_KeyScan]]:
-        """Per document, per key: the window scan over per-token scored/green indicators."""
-        count = len(batch.lengths)
-        boundaries = np.searchsorted(batch.doc_of, np.arange(count + 1))
-        scans = []
-        for d in range(count):
-            part = slice(boundaries[d], boundaries[d + 1])
-            per_key = []
-            for first, green in marks:
-                scored_tokens = np.zeros(batch.lengths[d], dtype=bool)
-                green_tokens = np.zeros(batch.lengths[d], dtype=bool)
-                scored_tokens[batch.local_of[part]] = first[part]
-                green_tokens[batch.local_of[part]] = green[part]
-                window_scan = scan_windows(scored_tokens, green_tokens, self.spec.gamma)
-                per_key.append(
-                    _KeyScan(
-                        scored_tokens,
-                        green_tokens,
-                        window_scan.starts,
-                        window_scan.ends,
-                        window_scan.p_values,
-                    )
-                )
-            scans.append(per_key)
-        return scans
-
-    def _spans(self, d: int, scans: list[_KeyScan], hypotheses: int, offsets) -> tuple[Span, ...]:
-        located = []
-        doc_offsets = offsets[d] if offsets is not None else None
-        gamma = self.spec.gamma
-        for k, scan in enumerate(scans):
-            significant = np.flatnonzero(scan.p_values * hypotheses < self.alpha)
-            centres = (scan.starts + scan.ends) // 2
-            for region_start, region_end, members in merge_windows(scan.starts[significant], scan.ends[significant]):
-                members = significant[members]
-                # each stretch is reported with the best significant window centred in it; a
-                # stretch without one is not claimed (and the whole region's best segment stands in)
-                claimed = []
-                for start, end in watermarked_segments(scan.scored, scan.green, region_start, region_end, gamma):
-                    inside = members[(centres[members] >= start) & (centres[members] < end)]
-                    if inside.size:
-                        claimed.append((start, end, float(scan.p_values[inside].min())))
-                if not claimed:
-                    start, end = best_segment(scan.scored, scan.green, region_start, region_end, gamma)[:2]
-                    claimed.append((start, end, float(scan.p_values[members].min())))
-                for start, end, p_value in claimed:
-                    total = int(scan.scored[start:end].sum())
-                    green = int(scan.green[start:end].sum())
-                    located.append(
-                        Span(
-                            start_token=start,
-                            end_token=end,
-                            start_char=int(doc_offsets[start][0]) if doc_offsets is not None else None,
-                            end_char=int(doc_offsets[end - 1][1]) if doc_offsets is not None else None,
-                            p_value=min(1.0, p_value * hypotheses),
-                            z_score=float((green - gamma * total) / math.sqrt(max(total, 1) * gamma * (1 - gamma))),
-                            num_scored_tokens=total,
-                            num_green_tokens=green,
-                            key_id=self.keys[k].key_id,
-                        )
-                    )
-        return tuple(sorted(located, key=lambda span: span.p_value))

@@ -5,7 +5,9 @@ another gamma, scheme or model. The keyring groups the keys by spec, runs one de
 group, and merges the verdicts with one family-wise (Bonferroni) correction over every
 hypothesis of every group: the reported ``p_value`` is the smallest uncorrected p-value times
 the total number of hypotheses, capped at 1; ``num_hypotheses`` is that total and ``key_id``
-the key that matched. With a single spec the result equals that ``Detector``'s.
+the key that matched, ``scheme`` its scheme id. With a single spec the result equals that
+``Detector``'s. The detectors never ask which scheme a key uses, so a tenant's keys may mix
+schemes freely.
 
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
 >>> tokenizer = default_tokenizer()
@@ -24,17 +26,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from greenmark.watermark.detector import (
-    DEFAULT_ALPHA,
-    INSUFFICIENT_EVIDENCE,
-    MIN_SCORED_TOKENS,
-    NOT_WATERMARKED,
-    WATERMARKED,
-    DetectionResult,
-    Detector,
-)
+from greenmark.watermark.decision import WATERMARKED, corrected_p_value, decide
+from greenmark.watermark.detector import DEFAULT_ALPHA, MIN_SCORED_TOKENS, DetectionResult, Detector
 from greenmark.watermark.errors import TokenizerMismatchError, WatermarkError
 from greenmark.watermark.key import WatermarkKey
+from greenmark.watermark.marks import TokenMark, marks_of
 from greenmark.watermark.spec import WatermarkSpec
 from greenmark.watermark.tokenizer import TextTokenizer
 
@@ -82,8 +78,11 @@ class Keyring:
         self.groups = [(spec, keys, _tokenizer_for(spec, candidates)) for spec, keys in groups.items()]
         self.skipped = tuple(skipped)
         self.min_scored_tokens = int(min_scored_tokens)
-        # building a detector derives subkeys (HMAC) and vocabulary tables: reuse them, per alpha
-        self._detectors = lru_cache(maxsize=16)(self._build_detectors)
+        self._detectors = self._cache_detectors()
+
+    def _cache_detectors(self):
+        # building a detector derives key material (HMAC) and vocabulary tables: reuse them, per alpha
+        return lru_cache(maxsize=16)(self._build_detectors)
 
     def _build_detectors(self, alpha: float) -> list[Detector]:
         return [
@@ -91,10 +90,23 @@ class Keyring:
             for spec, keys, tokenizer in self.groups
         ]
 
+    def __getstate__(self) -> dict:
+        # pickled for scanning workers: the cache is rebuilt there
+        return {name: value for name, value in self.__dict__.items() if name != "_detectors"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._detectors = self._cache_detectors()
+
     @property
     def key_ids(self) -> list[str]:
         """The ids of the keys tested (not the skipped ones)."""
         return [key.key_id for _, keys, _ in self.groups for key in keys]
+
+    @property
+    def tested_keys(self) -> list[tuple[str, WatermarkSpec]]:
+        """``(key id, spec)`` of every key tested: what a receipt says the text was tested against."""
+        return [(key.key_id, spec) for spec, keys, _ in self.groups for key in keys]
 
     def detect(self, text: str, spans: bool = False, alpha: float = DEFAULT_ALPHA) -> DetectionResult:
         """Canonicalise, tokenise and test one text against every key."""
@@ -112,24 +124,34 @@ class Keyring:
         per_group = [detector.detect_many(texts, spans=spans) for detector in self._detectors(float(alpha))]
         return [self._merge(results, alpha) for results in zip(*per_group, strict=True)]
 
+    def token_marks(self, text: str, key_id: str) -> tuple[TokenMark, ...]:
+        """The marks of ``text`` under the tested key ``key_id`` (with its spec and tokenizer).
+
+        >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
+        >>> key = WatermarkKey.generate()
+        >>> keyring = Keyring([(key, WatermarkSpec.for_tokenizer(default_tokenizer()))], default_tokenizer())
+        >>> len(keyring.token_marks("Call me Ishmael.", key.key_id))
+        7
+        """
+        for detector in self._detectors(DEFAULT_ALPHA):
+            for index, key in enumerate(detector.keys):
+                if key.key_id == key_id:
+                    return marks_of(detector.score_texts([text])[index])
+        raise WatermarkError(f"key {key_id} is not tested by this keyring")
+
     def _merge(self, results: tuple[DetectionResult, ...], alpha: float) -> DetectionResult:
         """One verdict from each group's verdict on the same text, corrected for all their hypotheses."""
         if len(results) == 1:
             return results[0]
         hypotheses = sum(r.num_hypotheses for r in results)
-        # Each group's p_value is its smallest raw p-value times its own hypothesis count.
+        # Each group's p_value is its smallest raw p-value times its own hypothesis count (capped at 1).
         best = min(results, key=lambda r: r.p_value / r.num_hypotheses)
-        corrected = min(1.0, best.p_value * (hypotheses / best.num_hypotheses))
-        if best.num_scored_tokens < self.min_scored_tokens:
-            decision = INSUFFICIENT_EVIDENCE
-        elif corrected < alpha:
-            decision = WATERMARKED
-        else:
-            decision = NOT_WATERMARKED
+        corrected = corrected_p_value(best.p_value / best.num_hypotheses, hypotheses)
+        decision = decide(corrected, best.num_scored_tokens, alpha, self.min_scored_tokens)
         located = []
         for result in results:
             for span in result.spans:
-                p_value = min(1.0, span.p_value * (hypotheses / result.num_hypotheses))
+                p_value = corrected_p_value(span.p_value / result.num_hypotheses, hypotheses)
                 if p_value < alpha:
                     located.append(replace(span, p_value=p_value))
         return replace(
@@ -137,6 +159,7 @@ class Keyring:
             decision=decision,
             p_value=corrected,
             key_id=best.key_id if decision == WATERMARKED else None,
+            scheme=best.scheme if decision == WATERMARKED else None,
             num_hypotheses=hypotheses,
             spans=tuple(sorted(located, key=lambda span: span.p_value)),
         )

@@ -1,10 +1,11 @@
-"""Token-level green/red marks: which tokens of a text are green under one key.
+"""Token-level marks: how each token of a text scores under one key.
 
-Marks reveal part of the key's green lists, so a service shows them only to privileged
-callers. Text is canonicalised and tokenised exactly as ``Detector.detect`` does; offsets
-index the canonical text. A token is ``scored`` when the detector counts it (full context,
-no special token in its window, first occurrence of its (context, token) pair); ``green`` is
-``None`` for tokens without a full context.
+Marks reveal part of the key's keyed values (for green-list schemes, its green lists), so a
+service shows them only to privileged callers. They are read off the detector's
+``TokenScores`` for the text (canonicalised and tokenised as ``Detector.detect`` does;
+offsets index the canonical text): ``scored`` when the detector counts the token, ``green``
+when the token is eligible (full context, no special token in its window) and its statistic
+exceeds the null mean, ``None`` when it is not eligible; ``statistic`` is its value then.
 
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec, default_tokenizer
 >>> tokenizer = default_tokenizer()
@@ -18,48 +19,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from greenmark.watermark import prf
-from greenmark.watermark.canonical import canonicalize
-from greenmark.watermark.errors import TokenizerMismatchError
+from greenmark.watermark.detector import Detector
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
-from greenmark.watermark.tokenizer import TextTokenizer
+from greenmark.watermark.token_scores import TokenScores
 
 
 @dataclass(frozen=True)
 class TokenMark:
-    """One token: ``[start_char, end_char)`` in the canonical text, whether it is scored and green."""
+    """One token: ``[start_char, end_char)`` in the canonical text, whether it is scored and green, its statistic."""
 
     start_char: int
     end_char: int
     scored: bool
     green: bool | None
+    statistic: float | None = None
+
+
+def marks_of(scores: TokenScores) -> tuple[TokenMark, ...]:
+    """The marks of a one-document table with offsets.
+
+    >>> from greenmark.watermark.null_distributions import BinomialNull
+    >>> table = TokenScores.of_statistics([1.0, 0.0], BinomialNull(0.25), offsets=[[0, 2], [2, 5]])
+    >>> [mark.green for mark in marks_of(table)]
+    [True, False]
+    """
+    return tuple(
+        TokenMark(
+            int(start),
+            int(end),
+            bool(scored),
+            bool(green) if eligible else None,
+            float(statistic) if eligible else None,
+        )
+        for (start, end), scored, green, eligible, statistic in zip(
+            scores.offsets.tolist(),
+            scores.scored.tolist(),
+            scores.green.tolist(),
+            scores.eligible.tolist(),
+            scores.statistic.tolist(),
+            strict=True,
+        )
+    )
 
 
 def token_marks(spec: WatermarkSpec, key: WatermarkKey, tokenizer, text: str) -> tuple[TokenMark, ...]:
-    """Mark every token of ``text`` green or red under ``key``; ``tokenizer`` as ``TextTokenizer.wrap`` takes it."""
-    tokenizer = TextTokenizer.wrap(tokenizer)
-    if spec.tokenizer_fingerprint not in (None, tokenizer.fingerprint):
-        raise TokenizerMismatchError("the tokenizer differs from the one the spec was made with")
-    ids, offsets = tokenizer.encode_batch([canonicalize(text).text])[0]
-    ids = spec.check_tokens(ids)
-    width = spec.preceding_tokens
-    marks = [TokenMark(int(start), int(end), False, None) for start, end in offsets[:width]]
-    if len(ids) <= width:
-        return tuple(marks)
-    positions = np.arange(width, len(ids))
-    windows = positions[:, None] - width + np.arange(width + 1)  # each token's context and the token itself
-    usable = ~np.isin(ids[windows], sorted(tokenizer.special_ids)).any(axis=1)
-    inputs = spec.pair_inputs(key, ids[windows[:, :width]], ids[positions])
-    green = prf.is_green_input(spec.subkeys(key), inputs, spec.threshold)
-    first = np.zeros(len(positions), dtype=bool)
-    first[np.unique(np.where(usable, inputs.astype(np.int64), -1), return_index=True)[1]] = True
-    marks += [
-        TokenMark(int(start), int(end), bool(is_scored), bool(is_green) if is_usable else None)
-        for (start, end), is_scored, is_green, is_usable in zip(
-            offsets[width:], first & usable, green, usable, strict=True
-        )
-    ]
-    return tuple(marks)
+    """Mark every token of ``text`` under ``key``; ``tokenizer`` as ``TextTokenizer.wrap`` takes it."""
+    return marks_of(Detector(spec, [key], tokenizer).score_texts([text])[0])

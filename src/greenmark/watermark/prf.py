@@ -11,7 +11,7 @@ finaliser ``fmix32``, a bijection with full avalanche. For a (context, token) pa
 
 So P(green) = gamma (exactly, for gamma a multiple of 2**-32) and pairs with distinct
 ``pair_input`` are independent in the PRF model; the detector counts each ``pair_input`` once.
-``greenmark.watermark.torch_prf`` computes the same bits with torch on any device.
+``greenmark.generator.torch_prf`` computes the same bits with torch on any device.
 
 >>> import numpy as np
 >>> fmix32(np.array([0, 1], dtype=np.uint32))
@@ -31,7 +31,11 @@ NUM_SUBKEYS = 5
 
 def fmix32(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 32-bit finaliser over a uint32 array (wrapping arithmetic)."""
-    h = values.astype(np.uint32, copy=True)
+    return fmix32_inplace(values.astype(np.uint32, copy=True))
+
+
+def fmix32_inplace(h: np.ndarray) -> np.ndarray:
+    """``fmix32`` computed in place on the uint32 array ``h`` (returned)."""
     h ^= h >> 16
     h *= np.uint32(0x85EBCA6B)
     h ^= h >> 13
@@ -74,3 +78,24 @@ def initial_seed(subkeys: Subkeys, count: int) -> np.ndarray:
 def is_green_input(subkeys: Subkeys, pair_inputs: np.ndarray, threshold: int) -> np.ndarray:
     """Green decision for PRF inputs: ``fmix32(input ^ k4) < threshold``."""
     return fmix32(pair_inputs ^ np.uint32(subkeys.words[4])) < np.uint32(threshold)
+
+
+def context_seeds(subkeys: Subkeys, contexts: np.ndarray) -> np.ndarray:
+    """The seed of each context (uint32[N]): its tokens' codes chained in oldest first.
+
+    ``contexts`` is ``[N, h]`` token ids. Equal contexts give equal seeds.
+    """
+    contexts = np.asarray(contexts)
+    seeds = initial_seed(subkeys, len(contexts))
+    for column in range(contexts.shape[1]):
+        seeds = chain(subkeys, seeds, token_codes(subkeys, contexts[:, column]))
+    return seeds
+
+
+def pair_hashes(subkeys: Subkeys, seeds: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """The keyed 32-bit value of each (context seed, token) pair: ``fmix32(seed ^ token_code ^ k4)``.
+
+    This is the value KGW compares with its green threshold; the distortion-free schemes read
+    their uniforms and g-bits from it.
+    """
+    return fmix32(seeds ^ token_codes(subkeys, tokens) ^ np.uint32(subkeys.words[4]))

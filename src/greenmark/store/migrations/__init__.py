@@ -12,7 +12,7 @@ To change the schema, edit ``greenmark/store/models.py`` and add the matching mi
 for SQLite). ``tests/store/test_migrations.py`` checks that the migrated schema matches the models.
 
 >>> head_revision()
-'0001'
+'0002'
 """
 
 from functools import cache

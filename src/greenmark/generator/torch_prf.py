@@ -6,7 +6,7 @@ the sign bit. Per-vocabulary tables (token codes, one-token seeds) are computed 
 numpy implementation and moved to the device, so only the per-row seeds and one in-place
 ``fmix32`` over ``[batch, vocab]`` run per generation step, with no host synchronisation.
 
-torch is imported here only; the rest of ``greenmark.watermark`` never needs it.
+It lives on the generator side: ``greenmark.watermark`` never imports torch.
 
 >>> import torch
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
@@ -23,8 +23,8 @@ import threading
 import numpy as np
 import torch
 
+from greenmark.generator.green_row_cache import MAX_VOCAB_SIZE, GreenRowCache
 from greenmark.watermark import prf
-from greenmark.watermark.green_row_cache import MAX_VOCAB_SIZE, GreenRowCache
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
 
@@ -68,7 +68,8 @@ class TorchGreenLists:
 
     def __init__(self, spec: WatermarkSpec, key: WatermarkKey, device: torch.device | str | None = None):
         self.spec = spec
-        subkeys = spec.subkeys(key)
+        scheme = spec.watermark_scheme
+        subkeys = scheme.key_material(key)
         self._words = [_int32(w) for w in subkeys.words]
         codes = prf.token_codes(subkeys, np.arange(spec.vocab_size))
         # the seed after chaining in one token, for every token: the whole lefthash h=1 seed
@@ -81,7 +82,7 @@ class TorchGreenLists:
         }
         for name, table in tables.items():
             setattr(self, name, torch.from_numpy(table.view(np.int32).copy()).to(device))
-        self._threshold = _int32(spec.threshold) ^ _SIGN  # compared in sign-flipped (unsigned) order
+        self._threshold = _int32(scheme.threshold) ^ _SIGN  # compared in sign-flipped (unsigned) order
         self._workspaces = threading.local()
         self._row_cache = None
         if spec.scheme == "lefthash" and spec.preceding_tokens == 1 and spec.vocab_size <= MAX_VOCAB_SIZE:

@@ -6,8 +6,8 @@ import pytest
 from greenmark.watermark import WatermarkKey, WatermarkSpec
 
 torch = pytest.importorskip("torch", reason="torch is only installed with the [generate] extra")
-from greenmark.watermark.green_row_cache import GreenRowCache  # noqa: E402  (needs torch)
-from greenmark.watermark.torch_prf import TorchGreenLists  # noqa: E402
+from greenmark.generator.green_row_cache import GreenRowCache  # noqa: E402  (needs torch)
+from greenmark.generator.torch_prf import TorchGreenLists  # noqa: E402
 
 PAIRS = 10_000
 CHUNK = 250
