@@ -1,7 +1,7 @@
 """The vLLM plug-in imports vLLM, which lives in its own venv (``.ci/setup-vllm-venv``).
 
-Its doctests and tests run there (``tests/integrations/test_vllm_*.py`` start that venv's Python);
-the main venv, without vLLM, does not collect the package.
+Its doctests and its tests (``tests/vllm/test_plugin_*.py``) run with that venv's Python; the
+main venv, without vLLM, does not collect the package.
 """
 
 import importlib.util

@@ -11,19 +11,17 @@ or over ``vllm serve MODEL --logits-processors greenmark.integrations.vllm:VllmW
 with ``"vllm_xargs": {"greenmark": "acme/news"}`` in the request body. An unknown tenant or key
 is rejected before generation (HTTP 400).
 
-Which token ids to detect: the request's output ids (``CompletionOutput.token_ids``), scored
-after the prompt: ``Detector.detect_tokens(prompt_ids + output_ids, prompt_length=len(prompt_ids))``.
-The prompt is context only; its last tokens seed the first output token's green list. Detecting
-the returned text instead (``greenmark detect``) scores the output alone, so its first
-``preceding_tokens`` tokens count only as context.
+Which token ids to detect: the output ids, seeded by the ids before them (the first ones by the
+prompt's last tokens); the rule and its detector call are in ``watermarked_request``.
 
 >>> VllmWatermarkLogitsProcessor.__name__
 'VllmWatermarkLogitsProcessor'
 """
 
 from greenmark.integrations.vllm.key_resolver import KeyResolver, shared_resolver
-from greenmark.integrations.vllm.processor import VllmWatermarkLogitsProcessor
+from greenmark.integrations.vllm.processor import VllmWatermarkLogitsProcessor, draw_tokens, request_sampling
 from greenmark.integrations.vllm.request_key import EXTRA_ARGS_FIELD, RequestKey, RequestKeyError, request_key
+from greenmark.integrations.vllm.watermarked_request import WatermarkedRequest
 
 __all__ = [
     "EXTRA_ARGS_FIELD",
@@ -31,6 +29,9 @@ __all__ = [
     "RequestKey",
     "RequestKeyError",
     "VllmWatermarkLogitsProcessor",
+    "WatermarkedRequest",
+    "draw_tokens",
     "request_key",
+    "request_sampling",
     "shared_resolver",
 ]
