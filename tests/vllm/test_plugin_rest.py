@@ -21,6 +21,7 @@ from tests.vllm.plugin_support import (
     ALPHA,
     PLUGIN,
     SERVE_OPTIONS,
+    SERVED_MODEL_NAME,
     SERVER_MODULE,
     create_keys,
     key_store_environment,
@@ -79,7 +80,7 @@ def _healthy(url: str) -> bool:
 
 
 def complete(client: httpx.Client, **fields) -> httpx.Response:
-    body = {"model": model_path(), "prompt": PROMPT, "max_tokens": 160, "min_tokens": 160, "temperature": 1.0}
+    body = {"model": SERVED_MODEL_NAME, "prompt": PROMPT, "max_tokens": 160, "min_tokens": 160, "temperature": 1.0}
     return client.post("/v1/completions", json={**body, "return_token_ids": True, **fields})
 
 

@@ -12,8 +12,9 @@ top-p. Green-list schemes (lefthash, selfhash) bias them there, so greedy reques
 watermarked too. Schemes that own sampling (gumbel, tournament) warp the logits with the
 request's temperature, top-k and top-p themselves, pick the token (keyed, or drawn from the
 request's own random stream, seeded by ``SamplingParams.seed``) and force it: the row leaves
-with 0 for that token and -inf elsewhere, which vLLM's own sampling keeps (so returned
-logprobs of such requests describe the forced row, not the model).
+with 0 for that token and -inf elsewhere, which vLLM's own sampling keeps. vLLM's penalties
+and ``min_p`` come after the processor, so they do not change such a request's tokens;
+returned logprobs stay the model's (vLLM takes them before any processor).
 
 Which ids the watermark covers is ``WatermarkedRequest``'s rule: the output ids, each seeded by
 the ``preceding_tokens`` ids before it, the first ones by the prompt's last tokens.
