@@ -53,10 +53,11 @@ def test_the_key_id_and_signature_match_rfc_8037():
 def test_a_receipt_holds_what_the_issue_lists_and_never_the_text(statement):
     expected = {
         "receipt_type", "receipt_id", "issued_at", "tenant", "text_sha256", "detector_version", "keys_tested",
-        "key_id", "decision", "p_value", "alpha", "num_hypotheses", "num_scored_tokens", "normalizations",
+        "key_id", "scheme_id", "decision", "p_value", "alpha", "num_hypotheses", "num_scored_tokens", "normalizations",
     }  # fmt: skip
     assert set(statement) == expected
     assert {"key_id", "scheme_id", "scheme_version", "spec"} == set(statement["keys_tested"][0])
+    assert statement["keys_tested"][0]["scheme_id"] == "lefthash@gm1"
     assert TEXT not in json.dumps(statement)
 
 

@@ -7,7 +7,8 @@ Fields (all signed):
 * ``text_sha256``: SHA-256 of the UTF-8 canonical text (``greenmark.watermark.canonicalize``),
   the very string that was tokenised; the text itself is never included;
 * ``detector_version`` and, per key tested, ``key_id`` (public), scheme id and version and the
-  whole spec (``keys_tested``); ``key_id`` at the top is the key that matched, else ``null``;
+  whole spec (``keys_tested``); ``key_id`` and ``scheme_id`` at the top name the key that matched
+  and its scheme, else ``null``;
 * ``decision``, ``p_value`` (corrected), ``alpha``, ``num_hypotheses``, ``num_scored_tokens``
   and the canonicalisation steps that changed the text (``normalizations``).
 
@@ -17,7 +18,7 @@ Fields (all signed):
 >>> tested = [(key.key_id, spec)]
 >>> statement = detection_receipt(result, text_sha256=text_sha256("some text"), tenant="acme", keys_tested=tested)
 >>> statement["decision"], statement["keys_tested"][0]["scheme_id"]
-('not_watermarked', 'lefthash')
+('not_watermarked', 'lefthash@gm1')
 """
 
 from __future__ import annotations
@@ -76,13 +77,14 @@ def detection_receipt(
         "keys_tested": [
             {
                 "key_id": key_id,
-                "scheme_id": spec.scheme,
+                "scheme_id": spec.scheme_id,
                 "scheme_version": spec.version,
                 "spec": json.loads(spec.to_json()),
             }
             for key_id, spec in keys_tested
         ],
         "key_id": result.key_id,
+        "scheme_id": result.scheme,
         "decision": result.decision,
         "p_value": result.p_value,
         "alpha": result.alpha,

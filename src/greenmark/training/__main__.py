@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 from transformers import AutoTokenizer, DeepseekV3ForCausalLM
 
 from greenmark.corpus import book_paths
@@ -91,9 +92,22 @@ def geometry(config) -> dict:
 def save(model, tokenizer, out: Path, metrics: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     copy.deepcopy(model).to(torch.bfloat16).save_pretrained(out, safe_serialization=True)
+    write_tied_output_weights(out / "model.safetensors")
     tokenizer.save_pretrained(out)
     (out / "training_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out / "MODEL_CARD.md").write_text(model_card(metrics))
+
+
+def write_tied_output_weights(weights: Path) -> None:
+    """Store the tied output matrix as ``lm_head.weight`` too.
+
+    transformers drops tied weights on save and ties them again on load, but vLLM's DeepSeek loader
+    ignores ``tie_word_embeddings`` and would leave its output layer uninitialised. The extra 4 MB tensor
+    is the same matrix, so transformers loads the model exactly as before.
+    """
+    tensors = load_file(weights)
+    tensors.setdefault("lm_head.weight", tensors["model.embed_tokens.weight"].clone())
+    save_file(tensors, weights, metadata={"format": "pt"})
 
 
 def model_card(m: dict) -> str:
