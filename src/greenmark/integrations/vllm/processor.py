@@ -153,7 +153,7 @@ class VllmWatermarkLogitsProcessor(LogitsProcessor):
         groups: dict[tuple[TorchScheme | None, Sampling | None], tuple[list[int], list[list[int]]]] = defaultdict(
             lambda: ([], [])
         )
-        for index, request in self.requests.items():
+        for index, request in sorted(self.requests.items()):
             context = request.next_context()
             owns_sampling = request.scheme.owns_sampling
             if context is None and not owns_sampling:
@@ -164,7 +164,10 @@ class VllmWatermarkLogitsProcessor(LogitsProcessor):
             rows.append(index)
             contexts.append(context)
         for (scheme, sampling), (rows, contexts) in groups.items():
-            logits[rows] = self._watermarked(logits[rows], scheme, sampling, rows, contexts)
+            if len(rows) == logits.shape[0]:  # the whole batch (rows in order): no gather and scatter
+                logits = self._watermarked(logits, scheme, sampling, rows, contexts)
+            else:
+                logits[rows] = self._watermarked(logits[rows], scheme, sampling, rows, contexts)
         return logits
 
     def _watermarked(self, block, scheme, sampling, rows, contexts) -> torch.Tensor:
