@@ -11,9 +11,12 @@ top-p). Three engines, one after another, run in this process
 * ``greenmark``: the plug-in, with unkeyed requests (installed, unused) and with a key of
   each scheme (lefthash, selfhash, gumbel, tournament) from a throwaway key store.
 
-Each variant keeps its fastest of ``--repeats`` runs. Then transformers ``generate()`` on the
-same model, plain and with greenmark's lefthash processor, for comparison. Ratios are against
-the no-op floor.
+Within an engine the variants are interleaved and each keeps its fastest of ``--repeats`` runs;
+the engines run one after another, so their figures also differ by whatever else the machine
+did meanwhile. The plug-in's own cost is best read inside its engine: each scheme against the
+unkeyed requests (the processor called, with nothing to do). Then transformers ``generate()``
+on the same model, plain and with greenmark's lefthash processor, for comparison. Ratios are
+against the no-op engine and, for the plug-in, against its unkeyed requests.
 
     .vllm-venv/bin/python benchmarks/vllm_overhead.py [--new-tokens 64] [--repeats 3] [--batches 1 32]
 """
@@ -28,6 +31,7 @@ import time
 
 PROMPT = "It was a dark and stormy night, and the"
 SCHEMES = ["lefthash", "selfhash", "gumbel", "tournament"]
+UNKEYED = "greenmark, unkeyed requests"
 KV_CACHE_BYTES = 512 * 2**20
 ENGINE_OPTIONS = {
     "dtype": "float32",
@@ -55,30 +59,33 @@ def create_bench_keys() -> dict[str, dict]:
 
 
 def vllm_rates(processors, variants: dict[str, dict | None], batches, new_tokens, repeats) -> dict:
-    """Tokens/s of one engine loaded with ``processors``, per (variant, batch): fastest of ``repeats``."""
+    """Tokens/s of one engine loaded with ``processors``, per (variant, batch): the fastest of ``repeats``
+    rounds, each round running every variant once (interleaved, so background load hurts all alike)."""
     import vllm
     from greenmark.generator import default_model_path
 
     llm = vllm.LLM(str(default_model_path()), logits_processors=processors, max_num_seqs=max(batches), **ENGINE_OPTIONS)
-    rates = {}
+    best: dict[tuple[str, int], float] = {}
     for batch in batches:
-        for name, extra_args in variants.items():
-            params = [
+        requests = {
+            name: [
                 vllm.SamplingParams(
                     max_tokens=new_tokens, min_tokens=new_tokens, temperature=1.0, seed=i, extra_args=extra_args
                 )
                 for i in range(batch)
             ]
-            llm.generate([PROMPT] * batch, params, use_tqdm=False)  # warm-up
-            best = float("inf")
-            for _ in range(repeats):
+            for name, extra_args in variants.items()
+        }
+        llm.generate([PROMPT] * batch, requests[next(iter(requests))], use_tqdm=False)  # warm-up
+        for _ in range(repeats):
+            for name, params in requests.items():
                 start = time.perf_counter()
                 llm.generate([PROMPT] * batch, params, use_tqdm=False)
-                best = min(best, time.perf_counter() - start)
-            rates[(name, batch)] = batch * new_tokens / best
+                elapsed = time.perf_counter() - start
+                best[(name, batch)] = min(best.get((name, batch), float("inf")), elapsed)
     llm.llm_engine.engine_core.shutdown()
     del llm
-    return rates
+    return {(name, batch): batch * new_tokens / elapsed for (name, batch), elapsed in best.items()}
 
 
 def transformers_rates(batches, new_tokens, repeats) -> dict:
@@ -146,20 +153,22 @@ def main() -> None:
     run = (arguments.batches, arguments.new_tokens, arguments.repeats)
     rates = vllm_rates(None, {"vllm": None}, *run)
     rates |= vllm_rates([NoOpProcessor], {"no-op processor": None}, *run)
-    greenmark_variants = {"greenmark, unkeyed requests": None} | {f"greenmark {s}": keys[s] for s in SCHEMES}
+    greenmark_variants = {UNKEYED: None} | {f"greenmark {s}": keys[s] for s in SCHEMES}
     rates |= vllm_rates([VllmWatermarkLogitsProcessor], greenmark_variants, *run)
     rates |= transformers_rates(*run)
 
     names = list(dict.fromkeys(name for name, _ in rates))
-    print(
-        f"\n{arguments.new_tokens} new tokens per request, fastest of {arguments.repeats}; ratio = tokens/s / no-op's"
-    )
-    print(f"{'variant':36}" + "".join(f"{f'batch {b} tok/s':>16}{'ratio':>8}" for b in arguments.batches))
+    print(f"\n{arguments.new_tokens} new tokens a request, fastest of {arguments.repeats}")
+    print("ratio: tokens/s over the no-op engine's; in-engine: over the plug-in's unkeyed requests")
+    header = "".join(f"{f'batch {b} tok/s':>16}{'ratio':>8}{'in-engine':>11}" for b in arguments.batches)
+    print(f"{'variant':36}{header}")
     for name in names:
-        cells = "".join(
-            f"{rates[(name, b)]:16.1f}{rates[(name, b)] / rates[('no-op processor', b)]:8.3f}"
-            for b in arguments.batches
-        )
+        cells = ""
+        for batch in arguments.batches:
+            rate = rates[(name, batch)]
+            cells += f"{rate:16.1f}{rate / rates[('no-op processor', batch)]:8.3f}"
+            in_engine = rate / rates[(UNKEYED, batch)] if name.startswith("greenmark") else None
+            cells += f"{in_engine:11.3f}" if in_engine is not None else " " * 11
         print(f"{name:36}{cells}")
 
 
