@@ -247,6 +247,7 @@ def _print_table(documents, results, keyring: TenantKeyring, alpha: float) -> No
     styles = {"watermarked": "bold red", "not_watermarked": "green", "insufficient_evidence": "yellow"}
     for document, result in zip(documents, results, strict=True):
         notes = [f"normalised: {', '.join(result.normalizations)}"] if result.normalizations else []
+        notes += [f"warning: {result.key_warning}"] if result.key_warning else []
         notes += [
             f"span chars {span.start_char}-{span.end_char} p={span.p_value:.2g} ({keyring.stored[span.key_id].name})"
             for span in result.spans
@@ -258,7 +259,7 @@ def _print_table(documents, results, keyring: TenantKeyring, alpha: float) -> No
             f"{result.z_score:.2f}",
             str(result.num_scored_tokens),
             f"{result.green_fraction:.0%}",
-            keyring.label(result.key_id) if result.key_id else "-",
+            f"{keyring.label(result.key_id)}\n{result.scheme}" if result.key_id else "-",
             "\n".join(notes),
         )
     stdout_console().print(table)

@@ -1,10 +1,12 @@
-"""``greenmark keys``: create, list, rotate and retire watermark keys; print a key's public spec.
+"""``greenmark keys``: create, import, list, rotate and retire watermark keys; print a key's public spec.
 
 A key's spec pins the tokenizer (fingerprint) and vocabulary of the model it is made for: the
 embedded default model, or the one given with ``keys create --model``.
 """
 
 from __future__ import annotations
+
+import sys
 
 import click
 
@@ -19,7 +21,8 @@ from greenmark.cli.common import (
 )
 from greenmark.store import KeyStatus, KeyStore, StoredKey, UnknownKeyError
 from greenmark.watermark import WatermarkSpec, default_tokenizer
-from greenmark.watermark.schemes import scheme_names
+from greenmark.watermark.schemes import scheme_class, scheme_names
+from greenmark.watermark.schemes.imported import import_help, spec_fields
 
 
 @click.group()
@@ -49,7 +52,7 @@ def keys() -> None:
 )
 @click.option(
     "--scheme",
-    type=click.Choice(scheme_names()),
+    type=click.Choice(scheme_names(imported=False)),
     default="lefthash",
     help="Seeding: lefthash hashes the h preceding tokens; selfhash min-hashes them with the candidate token.",
 )
@@ -72,6 +75,51 @@ def create(name, tenant, gamma, delta, scheme, context_width, model, as_json) ->
     with KeyStore.open() as store:
         stored = store.create_key(name, spec=spec, tenant=tenant)
     _show_one(stored, "Created", as_json)
+
+
+@keys.command(
+    name="import",
+    epilog="Where each engine keeps the secret and the parameters (they must match the generating "
+    "configuration: a mismatch cannot be told from the text, it only finds nothing):\n\n"
+    + import_help([scheme_class(name) for name in scheme_names(imported=True)]),
+)
+@click.argument("name")
+@tenant_option("Tenant that owns the key.")
+@click.option(
+    "--scheme",
+    type=click.Choice(scheme_names(imported=True)),
+    required=True,
+    help="The engine's watermark the secret belongs to.",
+)
+@click.option(
+    "--secret",
+    required=True,
+    help="The engine's secret: an integer, or a comma-separated list of integers; '-' reads it from standard input.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of the generating configuration (repeatable; JSON values), e.g. gamma=0.25.",
+)
+@model_option("Model the text is generated with: the spec pins its tokenizer and vocabulary.", default=None)
+@json_option
+def import_(name, tenant, scheme, secret, params, model, as_json) -> None:
+    """Import another engine's watermark secret as key NAME, to detect that engine's watermark.
+
+    The secret is stored encrypted like a generated key and tested with the tenant's other keys.
+    """
+    if secret == "-":
+        secret = sys.stdin.readline()
+    parameters = {"scheme": scheme, **spec_fields(params)}
+    if model is None:
+        spec = WatermarkSpec.for_tokenizer(default_tokenizer(), **parameters)
+    else:
+        spec = import_generator().load_model_spec(model, **parameters)
+    with KeyStore.open() as store:
+        stored = store.import_key(name, spec=spec, secret=secret, tenant=tenant)
+    _show_one(stored, "Imported", as_json)
 
 
 @keys.command(name="list")
@@ -100,7 +148,7 @@ def list_keys(tenant, as_json) -> None:
             spec.scheme,
             "-" if spec.gamma is None else f"{spec.gamma:g}",
             "-" if spec.delta is None else f"{spec.delta:g}",
-            str(spec.context_width),
+            "-" if spec.context_width is None else str(spec.context_width),
             f"{stored.created_at:%Y-%m-%d %H:%M}",
         )
     stdout_console().print(table)

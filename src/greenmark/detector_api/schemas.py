@@ -128,6 +128,9 @@ class DetectOutput(BaseModel):
     key_name: str | None = Field(default=None, description="the matching key's name")
     key_version: int | None = Field(default=None, description="the matching key's version")
     scheme: str | None = Field(description="the matching key's watermark scheme (versioned id), when watermarked")
+    key_warning: str | None = Field(
+        default=None, description="a caveat about the matching key, e.g. its secret is public so anyone can forge it"
+    )
     num_hypotheses: int
     alpha: float
     tokens_needed: int = Field(
@@ -172,6 +175,7 @@ class DetectOutput(BaseModel):
             key_name=stored_key.name if stored_key else None,
             key_version=stored_key.version if stored_key else None,
             scheme=result.scheme,
+            key_warning=result.key_warning,
             num_hypotheses=result.num_hypotheses,
             alpha=result.alpha,
             tokens_needed=result.tokens_needed,

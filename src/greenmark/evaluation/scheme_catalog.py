@@ -82,7 +82,7 @@ def _transformers(model, tokenizer, key, gamma, delta) -> tuple[TransformersSche
 SCHEME_CATALOG: dict[str, SchemeEntry] = {
     **{
         name: SchemeEntry(name, f"greenmark {name}", "delta" in scheme_class(name).spec_defaults, _greenmark(name))
-        for name in scheme_names()
+        for name in scheme_names(imported=False)
     },
     "transformers": SchemeEntry("transformers", "transformers WatermarkingConfig", True, _transformers),
 }

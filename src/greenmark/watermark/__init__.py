@@ -23,6 +23,7 @@ from greenmark.watermark.errors import (
     TokenizerMismatchError,
     WatermarkError,
 )
+from greenmark.watermark.imported_key import ImportedKey
 from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.spec import WatermarkSpec
 from greenmark.watermark.token_scores import TokenScores
@@ -34,6 +35,7 @@ __all__ = [
     "CanonicalText",
     "DetectionResult",
     "Detector",
+    "ImportedKey",
     "InvalidKeyError",
     "InvalidSpecError",
     "InvalidTextError",

@@ -53,7 +53,8 @@ MIN_SCORED_TOKENS = 16
 class DetectionResult:
     """One document's verdict. ``p_value`` is family-wise corrected; ``raw_p_value`` is the
     matching key's uncorrected whole-document p-value; ``key_id`` and ``scheme`` (its spec's
-    versioned scheme id) name the key that matched, when watermarked."""
+    versioned scheme id) name the key that matched, when watermarked; ``key_warning`` is that
+    key's caveat (its secret is public, so anyone can forge or strip the watermark), if any."""
 
     decision: str
     p_value: float
@@ -69,6 +70,7 @@ class DetectionResult:
     normalizations: tuple[str, ...] = ()
     scheme: str | None = None
     min_scored_tokens: int = MIN_SCORED_TOKENS
+    key_warning: str | None = None
 
     @property
     def is_watermarked(self) -> bool:
@@ -125,6 +127,7 @@ class Detector:
         self._is_special[self.special_token_ids[self.special_token_ids < spec.vocab_size]] = True
         self.scheme = spec.watermark_scheme
         self._materials = [self.scheme.key_material(k) for k in self.keys]
+        self._key_warnings = [self.scheme.key_warning(k) for k in self.keys]
 
     def _check_tokenizer(self, tokenizer: TextTokenizer) -> None:
         expected = self.spec.tokenizer_fingerprint
@@ -269,6 +272,7 @@ class Detector:
                     normalizations=tuple(normalizations[d]) if normalizations else (),
                     scheme=self.spec.scheme_id if watermarked else None,
                     min_scored_tokens=self.min_scored_tokens,
+                    key_warning=self._key_warnings[key] if watermarked else None,
                 )
             )
         return results

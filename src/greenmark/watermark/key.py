@@ -63,7 +63,7 @@ class WatermarkKey:
         return hmac.new(self._secret, label, hashlib.sha256).digest()
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, WatermarkKey) and hmac.compare_digest(self._secret, other._secret)
+        return type(other) is type(self) and hmac.compare_digest(self._secret, other._secret)
 
     def __hash__(self) -> int:
         return hash(self.key_id)

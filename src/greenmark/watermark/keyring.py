@@ -160,6 +160,7 @@ class Keyring:
             p_value=corrected,
             key_id=best.key_id if decision == WATERMARKED else None,
             scheme=best.scheme if decision == WATERMARKED else None,
+            key_warning=best.key_warning if decision == WATERMARKED else None,
             num_hypotheses=hypotheses,
             spans=tuple(sorted(located, key=lambda span: span.p_value)),
         )

@@ -11,6 +11,9 @@ that the span segmentation uses:
   g-bits (trials m, p = 1/2).
 * ``GammaNull()``: each token contributes an Exp(1) variate (Gumbel-max's ``-log(1 - r)``),
   so S_T ~ Gamma(T, 1) and P[S_T >= s] = ``scipy.special.gammaincc(T, s)``.
+* ``WeightedGammaNull(weight)``: each token contributes ``(1 - weight) A + weight B`` for two
+  independent Exp(1) variates (vLLM's dual-key Gumbel score); its exact tail is a negative
+  binomial mixture of Gamma tails.
 
 >>> test = BinomialNull(0.25).test(totals=[50], counts=[100])
 >>> round(float(test.z_score[0]), 6), bool(test.p_value[0] < 1e-7)
@@ -26,7 +29,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import bdtrc, gammaincc
+from scipy.special import bdtrc, gammaincc, gammaln, nbdtrc
 
 # The watermarked alternative of the span segmentation: its per-token mean is estimated from the
 # stretch, then held inside [null mean + margin, cap] so that a few odd tokens cannot split a span.
@@ -128,3 +131,65 @@ class GammaNull(NullDistribution):
 
     def __repr__(self) -> str:
         return "GammaNull()"
+
+
+class WeightedGammaNull(GammaNull):
+    """Each scored token adds ``(1 - weight) A + weight B``, A and B independent Exp(1): an exact tail.
+
+    With ``big``/``small`` the larger/smaller weight and ``c = small / big``, an Exp(1) variate is a
+    Geometric(c) sum of Exp variates of mean c, so over T tokens ``S = small * Gamma(2T + K, 1)``
+    with K ~ NegativeBinomial(T, c) failures, and ``P[S >= s] = sum_k P[K = k] Q(2T + k, s / small)``.
+    The sum runs until the left-out mass ``P[K > k_max]`` is below 1e-13 of it and that mass is
+    added, so the p-value is never below the exact one and at most 1e-13 relative above it. At
+    weight 0 or 1 it is ``GammaNull``'s tail; at 1/2 it is ``Q(2T, 2s)`` (K = 0).
+
+    >>> null = WeightedGammaNull(0.5)
+    >>> bool(np.isclose(null.tail(np.array([3.0]), np.array([4]))[0], gammaincc(8, 6.0), rtol=1e-14))
+    True
+    >>> round(float(WeightedGammaNull(0.1).tail(np.array([50.0]), np.array([40]))[0]), 4)
+    0.0485
+    """
+
+    RELATIVE_TRUNCATION = 1e-13
+
+    def __init__(self, weight: float):
+        if not 0 <= weight <= 1:
+            raise ValueError("the weight of the second variate lies in [0, 1]")
+        self.weight = float(weight)
+        self.sd = math.hypot(1 - self.weight, self.weight)
+        self._big, self._small = max(1 - self.weight, self.weight), min(1 - self.weight, self.weight)
+
+    def tail(self, totals, counts) -> np.ndarray:
+        totals = np.asarray(totals, dtype=np.float64)
+        counts = np.asarray(counts, dtype=np.int64)
+        if self._small == 0:
+            return super().tail(totals, counts)
+        flat_totals, flat_counts = np.broadcast_arrays(totals, counts)
+        tails = [
+            self._mixture_tail(float(t), int(n)) for t, n in zip(flat_totals.ravel(), flat_counts.ravel(), strict=True)
+        ]
+        return np.array(tails, dtype=np.float64).reshape(flat_totals.shape)
+
+    def _mixture_tail(self, total: float, count: int) -> float:
+        if count <= 0 or total <= 0:
+            return 1.0
+        ratio = self._small / self._big
+        scaled = total / self._small
+        if ratio == 1.0:
+            return float(gammaincc(2 * count, scaled))
+        mean = count * (1 - ratio) / ratio
+        spread = math.sqrt(count * (1 - ratio)) / ratio
+        last = int(max(mean, scaled) + 40 * spread + 64)
+        while True:
+            k = np.arange(last + 1, dtype=np.float64)
+            log_pmf = (
+                gammaln(count + k) - gammaln(count) - gammaln(k + 1) + count * math.log(ratio) + k * math.log1p(-ratio)
+            )
+            body = float(np.sum(np.exp(log_pmf) * gammaincc(2 * count + k, scaled)))
+            left_out = float(nbdtrc(last, count, ratio))  # P[K > last]
+            if left_out <= self.RELATIVE_TRUNCATION * body or left_out == 0.0:
+                return min(1.0, body + left_out)
+            last *= 2
+
+    def __repr__(self) -> str:
+        return f"WeightedGammaNull(weight={self.weight})"

@@ -3,7 +3,9 @@
 ``score_documents`` applies greenmark's single scoring rule to a batch of token-id documents
 under one scheme and key. A position is *eligible* when it has its full context
 (``scheme.preceding_tokens`` earlier ids), lies after the prompt, and no special token sits
-in its window (the context and the token itself). An eligible position is *scored* when it
+in its window (the context and the token itself). A scheme with a ``start_padding_id``
+(vLLM's, whose contexts never reach into the prompt) scores every position after the prompt:
+the context slots before the first completion id hold that padding id. An eligible position is *scored* when it
 is the first in its document with its deduplication key: equal keys are one PRF input, so
 repeated text adds no evidence, and under H0 the scored statistics are independent draws of
 ``scheme.null``. The table is immutable (read-only arrays).
@@ -32,6 +34,7 @@ from greenmark.watermark.null_distributions import NullDistribution, NullTest
 from greenmark.watermark.schemes.base import Scheme
 
 PAIRS_PER_CALL = 1 << 18  # pairs scored per call of the scheme: bounds the context and statistic temporaries
+LONG_DOCUMENT_PAIRS = 256  # 64-bit dedup keys: from this many pairs a document, sorting each alone is faster
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,25 +176,36 @@ def score_documents(
     # Long documents: every step works in place or on PAIRS_PER_CALL pairs at a time, so the
     # transient memory stays near the table's own 18 bytes a token (see benchmarks/input_memory.py).
     width = scheme.preceding_tokens
+    padding = scheme.start_padding_id
     lengths = np.array([len(d) for d in documents], dtype=np.int64)
     flat = _concatenated(documents)
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     prompts = np.zeros(len(documents), np.int64) if prompt_lengths is None else np.asarray(prompt_lengths, np.int64)
     eligible = np.ones(len(flat), dtype=bool)
-    for start, end, unscored in zip(starts[:-1], starts[1:], np.maximum(width, prompts), strict=True):
+    unscored_heads = prompts if padding is not None else np.maximum(width, prompts)
+    for start, end, unscored in zip(starts[:-1], starts[1:], unscored_heads, strict=True):
         eligible[start : min(end, start + unscored)] = False
+    # with start padding, a context holds only ids after the prompt: how many precede each token
+    completed = None if padding is None else np.arange(len(flat)) - np.repeat(starts[:-1] + prompts, lengths)
     if is_special is not None and is_special.any():
         special = is_special[flat]
         eligible &= ~special
         for back in range(1, width + 1):  # nor among the `width` tokens before it
-            eligible[back:] &= ~special[:-back]
+            in_context = special[:-back] if completed is None else special[:-back] & (completed[back:] >= back)
+            eligible[back:] &= ~in_context
         del special
     positions = np.flatnonzero(eligible)
     dedup_key = np.zeros(len(flat), dtype=np.uint64)
     statistic = np.zeros(len(flat), dtype=np.float64)
+    columns = np.arange(width) - width
     for first_pair in range(0, len(positions), PAIRS_PER_CALL):
         chunk = positions[first_pair : first_pair + PAIRS_PER_CALL]
-        pairs = scheme.score_pairs(material, flat[chunk[:, None] - width + np.arange(width)], flat[chunk])
+        if completed is None:
+            contexts = flat[chunk[:, None] + columns]
+        else:
+            before_start = completed[chunk][:, None] + columns < 0
+            contexts = np.where(before_start, padding, flat[np.maximum(chunk[:, None] + columns, 0)])
+        pairs = scheme.score_pairs(material, contexts, flat[chunk])
         dedup_key[chunk] = pairs.dedup_key
         statistic[chunk] = pairs.statistic
     counts = np.diff(np.searchsorted(positions, starts))  # pairs per document
@@ -215,10 +229,19 @@ def _concatenated(documents: Sequence[np.ndarray]) -> np.ndarray:
 def _first_occurrences(counts: np.ndarray, dedup_key: np.ndarray) -> np.ndarray:
     """Indices of the first pair of each (document, dedup key); ``counts``: how many pairs each document has."""
     if len(counts) == 1:
-        order = np.argsort(dedup_key, kind="stable")
-        return order[_run_starts(dedup_key[order])]
+        return _first_occurrences_in_one(dedup_key)
+    wide = dedup_key.max(initial=0) >= 2**32
+    if wide and len(dedup_key) >= LONG_DOCUMENT_PAIRS * len(counts):  # one sort per document beats lexsort
+        ends = np.cumsum(counts)
+        return np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [
+                start + _first_occurrences_in_one(dedup_key[start:end])
+                for start, end in zip(ends - counts, ends, strict=True)
+            ]
+        )
     document_of = np.repeat(np.arange(len(counts), dtype=np.uint64), counts)
-    if dedup_key.max(initial=0) < 2**32:  # one sortable uint64 per pair: the document above the key
+    if not wide:  # one sortable uint64 per pair: the document above the key
         keys = document_of
         keys <<= np.uint64(32)
         keys |= dedup_key
@@ -226,6 +249,12 @@ def _first_occurrences(counts: np.ndarray, dedup_key: np.ndarray) -> np.ndarray:
         return order[_run_starts(keys[order])]
     order = np.lexsort((dedup_key, document_of))  # stable: the first of equal pairs comes first
     return order[_run_starts(document_of[order], dedup_key[order])]
+
+
+def _first_occurrences_in_one(dedup_key: np.ndarray) -> np.ndarray:
+    """Indices of the first pair of each dedup key of one document."""
+    order = np.argsort(dedup_key, kind="stable")
+    return order[_run_starts(dedup_key[order])]
 
 
 def _run_starts(*sorted_columns: np.ndarray) -> np.ndarray:

@@ -21,6 +21,13 @@ The contract (numpy and scipy only; the torch side is ``greenmark.generator.sche
   and spans, token marks, the evaluation and scanning all derive from it and never ask
   which scheme they hold.
 
+* Imported (foreign) schemes, the watermarks other engines emit (vLLM, transformers), are
+  ``ImportedScheme`` subclasses (``schemes/imported.py`` holds their contract): the key store
+  imports their secrets (``KeyStore.import_key``, ``greenmark keys import``) as salted
+  ``ImportedKey``s encrypted like native keys, ``Scheme.key_class`` rebuilds the right key type
+  from a stored secret, and ``Scheme.key_warning`` flags publicly known secrets in results.
+  ``scheme_names(imported=...)`` lists either kind.
+
 A new scheme writes its PRF and statistic as plain numpy functions with pinned test vectors,
 then a ``Scheme`` subclass over them, then its ``TorchScheme`` (bit-identical, any device).
 
@@ -29,13 +36,23 @@ then a ``Scheme`` subclass over them, then its ``TorchScheme`` (bit-identical, a
 'selfhash@gm1'
 """
 
-from greenmark.watermark.schemes import gumbel, lefthash, selfhash, tournament
+from greenmark.watermark.schemes import (
+    gumbel,
+    lefthash,
+    selfhash,
+    tournament,
+    transformers_kgw,
+    transformers_synthid,
+    vllm_gumbel,
+)
 from greenmark.watermark.schemes.base import PairScores, Scheme
 from greenmark.watermark.schemes.green_list import GreenListScheme
+from greenmark.watermark.schemes.imported import ImportedScheme
 from greenmark.watermark.schemes.registry import register_scheme, scheme_class, scheme_for, scheme_ids, scheme_names
 
 __all__ = [
     "GreenListScheme",
+    "ImportedScheme",
     "PairScores",
     "Scheme",
     "gumbel",
@@ -47,4 +64,7 @@ __all__ = [
     "scheme_names",
     "selfhash",
     "tournament",
+    "transformers_kgw",
+    "transformers_synthid",
+    "vllm_gumbel",
 ]

@@ -19,6 +19,11 @@ scheme-specific values: a tournament's m, a foreign key's constants); ``check_sp
 ``InvalidSpecError`` for anything else wrong. Defaults are written into the spec, so a key's
 stored spec pins every value its watermark depends on.
 
+Keys: ``key_class`` is the key type the key store rebuilds a stored secret as (``WatermarkKey``,
+32 random bytes, for greenmark's own schemes); ``imported`` says that keys come from another
+engine through ``greenmark keys import`` instead (see ``schemes/imported.py``); ``key_warning``
+is a caveat every result matching the key carries (a publicly known secret), ``None`` here.
+
 >>> from greenmark.watermark import WatermarkKey, WatermarkSpec
 >>> from greenmark.watermark.schemes import scheme_for
 >>> scheme = scheme_for(WatermarkSpec(vocab_size=100))
@@ -38,10 +43,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from greenmark.watermark.errors import InvalidSpecError
+from greenmark.watermark.key import WatermarkKey
 from greenmark.watermark.null_distributions import NullDistribution
 
 if TYPE_CHECKING:
-    from greenmark.watermark.key import WatermarkKey
     from greenmark.watermark.spec import WatermarkSpec
 
 
@@ -67,6 +72,12 @@ class Scheme(ABC):
     version: ClassVar[str]
     spec_defaults: ClassVar[Mapping[str, Any]] = {}
     parameter_defaults: ClassVar[Mapping[str, Any]] = {}
+    # None: only positions with ``preceding_tokens`` real ids before them are scored. An id
+    # (outside the vocabulary, e.g. -1): every position after the prompt is scored, and context
+    # slots before the first id after the prompt hold it (vLLM's contexts start at the completion).
+    start_padding_id: ClassVar[int | None] = None
+    imported: ClassVar[bool] = False
+    key_class: ClassVar[type[WatermarkKey]] = WatermarkKey
 
     def __init__(self, spec: WatermarkSpec):
         self.spec = spec
@@ -105,8 +116,13 @@ class Scheme(ABC):
     def score_pairs(self, material: Any, contexts: np.ndarray, tokens: np.ndarray) -> PairScores:
         """Statistic and deduplication key of N pairs: ``contexts`` int64[N, preceding_tokens], ``tokens`` int64[N].
 
-        The ids are already checked (inside the vocabulary); contexts are oldest first.
+        The ids are already checked (inside the vocabulary, or ``start_padding_id`` in a
+        context slot before the document's start); contexts are oldest first.
         """
+
+    def key_warning(self, key: WatermarkKey) -> str | None:
+        """A caveat for every result that matched ``key`` (an engine's published default secret), else None."""
+        return None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec.to_json()})"

@@ -53,9 +53,14 @@ def scheme_class(name: str, version: str | None = None) -> type[Scheme]:
     return versions[version]
 
 
-def scheme_names() -> list[str]:
-    """Every registered scheme name, in registration order."""
-    return list(_SCHEMES)
+def scheme_names(*, imported: bool | None = None) -> list[str]:
+    """Every registered scheme name, in registration order; only imported (or only native) ones when asked.
+
+    >>> "lefthash" in scheme_names(imported=False), "lefthash" in scheme_names(imported=True)
+    (True, False)
+    """
+    newest = {name: list(versions.values())[-1] for name, versions in _SCHEMES.items()}
+    return [name for name, cls in newest.items() if imported is None or cls.imported == imported]
 
 
 def scheme_ids() -> list[str]:
