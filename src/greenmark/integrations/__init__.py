@@ -1,0 +1,1 @@
+"""greenmark inside serving engines: ``greenmark.integrations.vllm`` (extra ``vllm``)."""
