@@ -13,25 +13,15 @@ alpha 0.5, where both detectors' nulls are exact and comparable.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 from vllm.v1.watermarking import DualKeyGumbelWatermarkDetector, GumbelWatermarkDetector
 
+from detect_speed import best_of
 from greenmark.watermark import Detector, WatermarkSpec, default_tokenizer
 from greenmark.watermark.imported_key import ImportedKey
 
 SECRET = 42
-
-
-def best_of(repeats: int, function) -> float:
-    """The fastest of ``repeats`` timed calls (seconds): the least disturbed by other load."""
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
 
 
 def main() -> None:

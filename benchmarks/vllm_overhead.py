@@ -29,18 +29,12 @@ import secrets
 import tempfile
 import time
 
+from greenmark.integrations.vllm.cpu_engine import CPU_ENGINE_OPTIONS
+
 PROMPT = "It was a dark and stormy night, and the"
 SCHEMES = ["lefthash", "selfhash", "gumbel", "tournament"]
 UNKEYED = "greenmark, unkeyed requests"
-KV_CACHE_BYTES = 512 * 2**20
-ENGINE_OPTIONS = {
-    "dtype": "float32",
-    "enforce_eager": True,
-    "kv_cache_memory_bytes": KV_CACHE_BYTES,
-    "compilation_config": {"custom_ops": ["-rotary_embedding"]},
-    "max_model_len": 1024,
-    "seed": 0,
-}
+ENGINE_OPTIONS = {**CPU_ENGINE_OPTIONS, "seed": 0}
 
 
 def create_bench_keys() -> dict[str, dict]:

