@@ -121,6 +121,19 @@ def test_the_text_is_compared_in_canonical_form(signer, statement):
     verify_receipt(signer.sign(statement), signer.public_keys(), text=homoglyph_text)
 
 
+@pytest.mark.parametrize("line_break", ["\r\n", "\r"])
+def test_line_break_conventions_do_not_void_a_receipt(signer, line_break):
+    """A browser's text field hands the server LF where the file had CR or CRLF."""
+    key, spec = WatermarkKey.generate(), WatermarkSpec(vocab_size=100)
+    result = Detector(spec, [key]).detect_tokens(list(range(100)))
+    tested = [(key.key_id, spec)]
+    text = "First line.\nSecond line.\n"
+    receipt = signer.sign(detection_receipt(result, text_sha256=text_sha256(text), tenant="acme", keys_tested=tested))
+    verify_receipt(receipt, signer.public_keys(), text=text.replace("\n", line_break))
+    with pytest.raises(ReceiptError, match="text differs"):
+        verify_receipt(receipt, signer.public_keys(), text=text.replace("\n", " "))
+
+
 @pytest.mark.parametrize("form", ["json", "dsse"])
 def test_another_key_fails(signer, statement, form):
     other = ReceiptSigner.generate()

@@ -5,7 +5,9 @@ Fields (all signed):
 * ``receipt_type`` (``greenmark.detection-receipt/v1``), ``receipt_id`` (random), ``issued_at`` (UTC);
 * ``tenant`` whose keys were tested;
 * ``text_sha256``: SHA-256 of the UTF-8 canonical text (``greenmark.watermark.canonicalize``),
-  the very string that was tokenised; the text itself is never included;
+  the very string that was tokenised, with its line breaks written as LF (browsers' text fields,
+  HTML forms and Windows tools rewrite CR and CRLF, which must not void a receipt); the text itself
+  is never included;
 * ``detector_version`` and, per key tested, ``key_id`` (public), scheme id and version and the
   whole spec (``keys_tested``); ``key_id`` and ``scheme_id`` at the top name the key that matched
   and its scheme, else ``null``;
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -35,6 +38,7 @@ from greenmark.watermark import DetectionResult, WatermarkSpec, canonicalize
 
 RECEIPT_TYPE = "greenmark.detection-receipt/v1"
 RECEIPT_ID_PREFIX = "gmr_"
+_LINE_BREAK = re.compile(r"\r\n?")
 
 
 def text_sha256(text: str) -> str:
@@ -42,8 +46,11 @@ def text_sha256(text: str) -> str:
 
     >>> text_sha256("Hello") == text_sha256("H\\u0435llo")  # a Cyrillic homoglyph folds to the same text
     True
+    >>> text_sha256("one\\r\\ntwo\\rthree") == text_sha256("one\\ntwo\\nthree")  # so do line-break conventions
+    True
     """
-    return hashlib.sha256(canonicalize(text).text.encode("utf-8")).hexdigest()
+    unified_line_breaks = _LINE_BREAK.sub("\n", canonicalize(text).text)
+    return hashlib.sha256(unified_line_breaks.encode("utf-8")).hexdigest()
 
 
 def new_receipt_id() -> str:
