@@ -11,7 +11,8 @@ per request (all its processes, from /proc) is printed beside them.
 The audit log (one hash-chained record per detected text) is measured both ways: each round
 starts a server with it off, one with it on (committed in the background, the default) and
 one whose responses wait for the commit (``GREENMARK_API_AUDIT_WAIT_FOR_COMMIT=true``), in
-turn; the summary gives each logging server's median req/s as a share of the median without it.
+turn; the summary gives each logging server's median req/s as a share of the median without it,
+and its median server CPU per request against the same (steadier where the cores are shared).
 
     python benchmarks/api_load.py --seconds 5 --rounds 3
     python benchmarks/api_load.py --url http://127.0.0.1:8000 --api-key gmak_...   # an already running server
@@ -169,16 +170,21 @@ def measure(url: str, api_key: str, scenarios: dict, args, server: subprocess.Po
 
 
 def audit_cost(rows: list[dict]) -> list[dict]:
-    """Per logging mode, scenario and concurrency: median req/s against the median with the log off."""
-    rates: dict[tuple, list[float]] = {}
+    """Per logging mode, scenario and concurrency: median req/s, and median server CPU per request,
+    against the medians with the log off (the CPU share is the steadier one on shared cores)."""
+    runs: dict[tuple, list[dict]] = {}
     for row in rows:
-        rates.setdefault((row["audit"], row["scenario"], row["concurrency"]), []).append(row["requests_per_s"])
+        runs.setdefault((row["audit"], row["scenario"], row["concurrency"]), []).append(row)
     summary = []
-    for (mode, scenario, concurrency), mode_rates in rates.items():
-        off_rates = rates.get(("off", scenario, concurrency))
-        if mode == "off" or not off_rates:
+    for (mode, scenario, concurrency), mode_runs in runs.items():
+        off_runs = runs.get(("off", scenario, concurrency))
+        if mode == "off" or not off_runs:
             continue
-        off, rate = float(np.median(off_rates)), float(np.median(mode_rates))
+        off, rate = median_of(off_runs, "requests_per_s"), median_of(mode_runs, "requests_per_s")
+        off_cpu, cpu = (
+            median_of(off_runs, "server_cpu_ms_per_request"),
+            median_of(mode_runs, "server_cpu_ms_per_request"),
+        )
         summary.append(
             {
                 "mode": mode,
@@ -187,9 +193,17 @@ def audit_cost(rows: list[dict]) -> list[dict]:
                 "off_req_s": off,
                 "req_s": rate,
                 "over_off": round(rate / off, 3),
+                "off_cpu_ms": off_cpu,
+                "cpu_ms": cpu,
+                "cpu_over_off": round(cpu / off_cpu, 3) if cpu and off_cpu else None,
             }
         )
     return summary
+
+
+def median_of(runs: list[dict], field: str) -> float | None:
+    values = [run[field] for run in runs if run[field] is not None]
+    return float(np.median(values)) if values else None
 
 
 def main() -> None:
@@ -257,6 +271,12 @@ def main() -> None:
         print(
             f"audit log {item['mode']} / off, {item['scenario']} at concurrency {item['concurrency']}: median "
             f"{item['req_s']:.0f} / {item['off_req_s']:.0f} req/s = {item['over_off']:.1%}"
+            + (
+                f"; server CPU {item['cpu_ms']:.2f} / {item['off_cpu_ms']:.2f} ms per request"
+                f" = {item['cpu_over_off']:.1%}"
+                if item["cpu_over_off"]
+                else ""
+            )
         )
 
 

@@ -47,6 +47,23 @@ def test_background_commits_do_not_wait_and_are_drained(store):
     assert [r.sequence for r in store.audit_records("acme")] == [1, 2, 3, 4, 5]
 
 
+def test_background_records_gather_into_one_commit(store, monkeypatch):
+    transactions = []
+    append = store.append_audit
+    monkeypatch.setattr(store, "append_audit", lambda entries: transactions.append(len(entries)) or append(entries))
+
+    async def requests():
+        writer = AuditWriter(store, flush_seconds=1.0)
+        for n in range(10):  # one request at a time, each answered before the next arrives
+            await writer.record([entry(n)])
+            await asyncio.sleep(0.001)
+        await writer.drain()
+
+    asyncio.run(requests())
+    assert transactions == [10]
+    assert [r.request_id for r in store.audit_records("acme")] == [f"r{n}" for n in range(10)]
+
+
 def lock(tmp_path) -> sqlite3.Connection:
     """Another writer holding the database's write lock (past the store's timeout) until it is closed."""
     blocker = sqlite3.connect(tmp_path / "greenmark.db", isolation_level=None)

@@ -5,13 +5,17 @@ of every request that arrives meanwhile queue up and go into the next transactio
 one commit (one fsync on SQLite, one round trip and row lock on PostgreSQL) serves many requests.
 
 By default requests do not wait for the commit (``wait_for_commit=False``): logging then adds
-no latency, and ``benchmarks/api_load.py`` shows no throughput lost to it. A batch that fails
-to commit is retried, and the records stay queued (at most ``max_queued``; beyond that requests
-wait for the commit, and fail with the store's error while it is down). A clean shutdown commits
-what is queued; a worker killed outright loses its records not yet committed, at most those of
-the last moments. ``GREENMARK_API_AUDIT_WAIT_FOR_COMMIT=true`` makes every request wait until
-its records are committed (no response leaves unlogged), at the throughput cost of one commit
-wait per request (measured in the benchmark).
+no latency, and the writer lets records gather for ``flush_seconds`` (0.2 s) before each commit.
+A commit's fixed cost (three statements, ``BEGIN IMMEDIATE`` and the fsync of ``synchronous=FULL``)
+is 1-3 ms of CPU here, about what the detection it logs costs; gathered, it is shared by every request of
+those 0.2 s instead of being paid by nearly each one at moderate load (``benchmarks/api_load.py``
+measures the throughput kept). A batch that fails to commit is retried, and the records stay
+queued (at most ``max_queued``; beyond that requests wait for the commit, and fail with the
+store's error while it is down). A clean shutdown commits what is queued; a worker killed
+outright loses its records not yet committed, those of its last ``flush_seconds`` or so.
+``GREENMARK_API_AUDIT_WAIT_FOR_COMMIT=true`` makes every request wait until its records are
+committed (no response leaves unlogged; no gathering delay), at the throughput cost of one
+commit wait per request (measured in the benchmark).
 
 >>> import asyncio, tempfile
 >>> from greenmark.store import AuditEntry, KeyStore
@@ -43,11 +47,18 @@ class AuditWriter:
     """Group-commits audit records to ``store``; one per worker process, used from its event loop."""
 
     def __init__(
-        self, store: KeyStore, wait_for_commit: bool = False, max_queued: int = 10_000, retry_seconds: float = 1.0
+        self,
+        store: KeyStore,
+        wait_for_commit: bool = False,
+        max_queued: int = 10_000,
+        retry_seconds: float = 1.0,
+        flush_seconds: float = 0.2,
     ):
         self._store = store
         self._wait_for_commit = wait_for_commit
         self.max_queued, self.retry_seconds = max_queued, retry_seconds
+        # requests waiting for their commit get it as soon as possible; background records gather first
+        self.flush_seconds = 0.0 if wait_for_commit else flush_seconds
         self._pending: list[tuple[list[AuditEntry], asyncio.Future | None]] = []
         self._queued = 0  # records handed over and not yet committed
         self._flusher: asyncio.Task | None = None
@@ -95,6 +106,8 @@ class AuditWriter:
     async def _flush(self) -> None:
         try:
             while self._pending:
+                if self.flush_seconds:
+                    await asyncio.sleep(self.flush_seconds)
                 batch, self._pending = self._pending, []
                 try:
                     await run_in_threadpool(self._store.append_audit, [e for entries, _ in batch for e in entries])

@@ -59,6 +59,11 @@ class ApiSettings(BaseSettings):
         default=False,
         description="answer only once the audit records are committed (default: commit them in the background)",
     )
+    audit_flush_seconds: float = Field(
+        default=0.2,
+        ge=0,
+        description="how long background audit records gather before one commit (what a killed worker can lose)",
+    )
     audit_prune_seconds: float = Field(
         default=3600.0, gt=0, description="how often the retention setting (GREENMARK_AUDIT_RETENTION_DAYS) is applied"
     )

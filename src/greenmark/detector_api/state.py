@@ -49,7 +49,11 @@ class ApiState:
         rate, failures = settings.rate_limit_per_second, settings.failed_auth_per_second
         self.limiter = TokenBucketLimiter(rate, settings.rate_limit_burst) if rate > 0 else None
         self.failed_auth = TokenBucketLimiter(failures, settings.failed_auth_burst) if failures > 0 else None
-        self.audit = AuditWriter(self.store, settings.audit_wait_for_commit) if settings.audit else None
+        self.audit = (
+            AuditWriter(self.store, settings.audit_wait_for_commit, flush_seconds=settings.audit_flush_seconds)
+            if settings.audit
+            else None
+        )
         self._api_keys = TtlCache(settings.api_key_cache_seconds)
         self._keyrings = TtlCache(settings.cache_seconds)
         self._signer = TtlCache(settings.cache_seconds)

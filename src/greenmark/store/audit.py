@@ -28,11 +28,11 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 
-import rfc8785
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from greenmark.store.canonical_json import flat_canonical_json
 from greenmark.store.models import AuditChainHead, AuditRecordRow, utc_now
 
 GENESIS_HASH = "0" * 64
@@ -131,7 +131,7 @@ class ChainCheck:
 
 def record_hash(fields: dict[str, Any]) -> str:
     """Hex SHA-256 of the canonical JSON (RFC 8785) of a record's fields, domain-separated."""
-    return hashlib.sha256(b"greenmark-audit-record/v1\0" + rfc8785.dumps(fields)).hexdigest()
+    return hashlib.sha256(b"greenmark-audit-record/v1\0" + flat_canonical_json(fields)).hexdigest()
 
 
 def chain(
