@@ -30,12 +30,14 @@ def detect(client, token, texts, **options):
     return response
 
 
-def audit_records(client, token, wanted: int, **params) -> dict:
-    """``GET /v1/audit`` once it holds ``wanted`` records (they are committed in the background, within moments)."""
+def audit_records(client, token, wanted: int, request_id: str | None = None) -> dict:
+    """``GET /v1/audit`` once it holds ``wanted`` records (of ``request_id`` if given): they are committed in the
+    background, within ``GREENMARK_API_AUDIT_FLUSH_SECONDS`` (0.2 s) and the commit."""
     deadline = time.monotonic() + 10
     while True:
-        body = client.get("/v1/audit", headers=bearer(token), params={"limit": 1000, **params}).json()
-        if len(body["records"]) >= wanted or time.monotonic() > deadline:
+        body = client.get("/v1/audit", headers=bearer(token), params={"limit": 1000}).json()
+        counted = [record for record in body["records"] if request_id in (None, record["request_id"])]
+        if len(counted) >= wanted or time.monotonic() > deadline:
             return body
         time.sleep(0.05)
 
@@ -91,7 +93,7 @@ def test_every_detection_is_logged_for_its_own_tenant_only(client, tenants, audi
     response = detect(client, tenants.globex_token, human_texts[:2], return_receipt=True)
     request_id = response.headers["x-request-id"]
     receipts = [result["receipt"] for result in response.json()["results"]]
-    body = audit_records(client, audit_tokens["globex"], 2)
+    body = audit_records(client, audit_tokens["globex"], 2, request_id=request_id)
     assert body["tenant"] == "globex"
     mine = [record for record in body["records"] if record["request_id"] == request_id]
     assert [record["receipt_id"] for record in mine] == [receipt["receipt_id"] for receipt in receipts]
