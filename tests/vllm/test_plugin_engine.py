@@ -126,9 +126,13 @@ def test_a_seeded_request_of_a_sampling_scheme_repeats_its_answer(llm, keys):
 
 
 def test_requests_joining_and_leaving_a_full_batch_keep_their_own_keys(llm, keys):
-    """Eight requests of different lengths through four slots: rows are removed, reused and moved as they end."""
+    """Eight requests of different lengths through four slots: rows are removed, reused and moved as they end.
+
+    The shortest answers are the unwatermarked ones: a 40-token lefthash answer of this model misses
+    p < 1e-6 a few times in a hundred keys, an 80-token one practically never (about 28 of 40
+    tokens green against the 23 needed, and 56 of 80 against 39)."""
     owners = [keys["acme/news"], keys["globex/wire"], None, keys["acme/fiction"]] * 2
-    lengths = [60, 200, 90, 130, 170, 40, 110, 80]
+    lengths = [80, 200, 40, 130, 170, 90, 60, 110]
     params = [
         sampling(owner, seed=10 + i, max_tokens=length)
         for i, (owner, length) in enumerate(zip(owners, lengths, strict=True))
